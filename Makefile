@@ -1,0 +1,33 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   - create .venv, install gansynth, fit on the embedded default table and write samples
+#   make test   - create .venv, install gansynth with test extras, run the test suite
+#
+# TORCH pins the PyTorch wheel installed *before* gansynth so that pip does not pull the newest
+# CUDA build. Override it on a GPU machine, e.g. `make test TORCH=torch`.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+
+.PHONY: demo test install bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	mkdir -p out
+	$(BIN)/gansynth sample --rows 10000 --epochs 100 --seed 0 -o out/student_placements_synthetic.csv
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

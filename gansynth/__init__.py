@@ -1,0 +1,31 @@
+"""gansynth: synthetic-data augmentation for ML pipelines with conditional GANs."""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# Public names are imported lazily so that `import gansynth` stays fast and the CLI does not pay
+# for torch/sdmetrics before it needs them.
+_EXPORTS = {
+    "TabularGAN": "gansynth.tabular.synthesizer",
+    "GANOversampler": "gansynth.oversampler",
+    "ImageGAN": "gansynth.image.gan",
+    "ImageGANOversampler": "gansynth.image.oversampler",
+    "evaluate": "gansynth.evaluation",
+    "load": "gansynth.persistence",
+    "ModelFileError": "gansynth.persistence",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'gansynth' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
