@@ -1,0 +1,221 @@
+"""Tests for the image GAN, its oversampler, layouts, metrics and the Fashion-MNIST loader."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+import gansynth
+from gansynth.image.gan import ImageGAN
+from gansynth.image.layout import ImageFormat, detect_layout
+from gansynth.image.metrics import conditional_accuracy, frechet_distance
+from gansynth.image.oversampler import ImageGANOversampler
+
+DATA_DIR = Path(os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
+TINY = dict(epochs=1, batch_size=16, latent_dim=8, generator_width=4, discriminator_width=4, embedding_dim=4,
+            verbose=False, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_digits()
+    return data.images.astype(np.float32) / 16.0, data.target
+
+
+def _images(layout, dtype, rng, n=24, h=12, w=10, c=3):
+    shape = {"nhw": (n, h, w), "nhwc": (n, h, w, c), "nchw": (n, c, h, w)}[layout]
+    if dtype == "uint8":
+        return rng.integers(0, 256, size=shape).astype(np.uint8)
+    if dtype == "float64_pm1":
+        return rng.uniform(-1.0, 1.0, size=shape)
+    return rng.uniform(0.0, 1.0, size=shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("layout,channels", [("nhw", 1), ("nhwc", 1), ("nhwc", 3), ("nchw", 1), ("nchw", 3)])
+@pytest.mark.parametrize("dtype", ["uint8", "float32_01", "float64_pm1"])
+def test_sample_keeps_layout_dtype_and_range(layout, channels, dtype):
+    rng = np.random.default_rng(0)
+    images = _images(layout, dtype, rng, c=channels)
+    labels = np.repeat(["a", "b", "c"], 8)
+    model = ImageGAN(random_state=0, **TINY).fit(images, labels)
+    assert model.image_format_.layout == layout
+    assert model.image_format_.size == 16  # 12x10 is padded to the next power of two
+    out, out_labels = model.sample(7, random_state=1, return_labels=True)
+    assert out.shape == (7,) + images.shape[1:]
+    assert out.dtype == images.dtype
+    assert out.min() >= images.min() and out.max() <= images.max()
+    assert set(out_labels) <= {"a", "b", "c"}
+    assert model.sample(5, labels="b").shape[0] == 5
+
+
+@pytest.mark.parametrize("layout,shape", [("nhw", (5, 12, 10)), ("nhwc", (5, 12, 10, 3)), ("nchw", (5, 3, 12, 10))])
+def test_uint8_images_survive_the_tensor_round_trip_exactly(layout, shape):
+    images = np.random.default_rng(1).integers(0, 256, size=shape).astype(np.uint8)
+    fmt = ImageFormat.infer(images)
+    tensor = fmt.to_tensor(images)
+    assert tensor.shape == (5, fmt.channels, 16, 16)
+    assert float(tensor.min()) >= -1.0 and float(tensor.max()) <= 1.0
+    np.testing.assert_array_equal(fmt.from_tensor(tensor), images)
+
+
+def test_layout_rule_and_override():
+    assert detect_layout((4, 8, 8)) == "nhw"
+    assert detect_layout((4, 3, 32, 32)) == "nchw"
+    assert detect_layout((4, 32, 32, 3)) == "nhwc"
+    assert detect_layout((4, 1, 8, 8)) == "nchw"
+    with pytest.raises(ValueError, match="channel axis"):
+        detect_layout((4, 16, 16, 16))
+    assert detect_layout((4, 16, 16, 4), layout="nhwc") == "nhwc"
+
+
+def test_conditional_samples_follow_their_labels_on_digits(digits):
+    images, labels = digits
+    judge = LogisticRegression(max_iter=2000).fit(images.reshape(len(images), -1), labels)
+    model = ImageGAN(epochs=30, random_state=0, verbose=False, device="cpu").fit(images, labels)
+    wanted = np.repeat(np.arange(10), 30)
+    generated = model.sample(len(wanted), labels=wanted, random_state=0)
+    accuracy = float(np.mean(judge.predict(generated.reshape(len(generated), -1)) == wanted))
+    assert accuracy > 0.6, accuracy  # chance is 0.1
+    assert list(model.loss_history_.columns) == ["epoch", "discriminator_loss", "generator_loss"]
+    assert len(model.loss_history_) == 30
+
+
+def test_same_seed_same_model_and_samples(digits):
+    images, labels = digits
+    first = ImageGAN(random_state=3, **TINY).fit(images[:200], labels[:200])
+    second = ImageGAN(random_state=3, **TINY).fit(images[:200], labels[:200])
+    np.testing.assert_array_equal(first.sample(20, random_state=5), second.sample(20, random_state=5))
+    assert not np.array_equal(first.sample(20, random_state=5), first.sample(20, random_state=6))
+    before = torch.random.get_rng_state()
+    first.sample(3, random_state=0)
+    assert torch.equal(before, torch.random.get_rng_state())  # the user's torch RNG is untouched
+
+
+def test_save_load_and_pickle_give_identical_samples(digits, tmp_path):
+    images, labels = digits
+    model = ImageGAN(random_state=0, **TINY).fit((images[:200] * 255).astype(np.uint8), labels[:200])
+    path = model.save(tmp_path / "digits.gsyn")
+    loaded = gansynth.load(path)
+    assert isinstance(loaded, ImageGAN)
+    np.testing.assert_array_equal(loaded.classes_, model.classes_)
+    expected = model.sample(30, labels=np.arange(30) % 10, random_state=7)
+    np.testing.assert_array_equal(loaded.sample(30, labels=np.arange(30) % 10, random_state=7), expected)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).sample(30, labels=np.arange(30) % 10, random_state=7), expected)
+    assert loaded.get_params() == model.get_params()
+
+
+def test_unconditional_fit_and_grid(digits, tmp_path):
+    from matplotlib import image as mpimg
+
+    images, labels = digits
+    model = ImageGAN(random_state=0, **TINY).fit(images[:100])
+    assert model.classes_.tolist() == [0]
+    conditional = ImageGAN(random_state=0, **TINY).fit(images[:100], labels[:100])
+    path = conditional.save_grid(tmp_path / "grid.png", n_per_class=6, random_state=0)
+    grid = mpimg.imread(path)
+    assert grid.shape[:2] == (10 * 9 - 1, 6 * 9 - 1)  # one row per class, 1-pixel gaps
+
+
+def test_clear_errors(digits):
+    images, labels = digits
+    with pytest.raises(ValueError, match="3-d"):
+        ImageGAN(**TINY).fit(images.reshape(len(images), -1), labels)
+    with pytest.raises(ValueError, match="between 8 and 64"):
+        ImageGAN(**TINY).fit(np.zeros((10, 4, 4), dtype=np.float32))
+    with_nan = images[:50].copy()
+    with_nan[3, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ImageGAN(**TINY).fit(with_nan, labels[:50])
+    with pytest.raises(ValueError, match="one entry per image"):
+        ImageGAN(**TINY).fit(images[:50], labels[:40])
+    with pytest.raises(ValueError, match="loss"):
+        ImageGAN(loss="wasserstein", **{k: v for k, v in TINY.items()}).fit(images[:50])
+    model = ImageGAN(random_state=0, **TINY).fit(images[:50], labels[:50])
+    with pytest.raises(ValueError, match="unknown labels"):
+        model.sample(3, labels=42)
+
+
+@pytest.fixture(scope="module")
+def imbalanced_digits(digits):
+    images, labels = digits
+    keep = (labels != 3) | (np.cumsum(labels == 3) <= 12)
+    return images[keep].reshape(int(keep.sum()), -1), labels[keep]
+
+
+def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
+    X, y = imbalanced_digits
+    sampler = ImageGANOversampler(image_shape=(8, 8), random_state=0, epochs=2, generator_width=8,
+                                  discriminator_width=8, device="cpu")
+    X_res, y_res = sampler.fit_resample(X, y)
+    counts = Counter(y_res.tolist())
+    assert len(set(counts.values())) == 1  # "auto" raises every class to the majority count
+    assert sampler.sampling_strategy_[3] == max(counts.values()) - 12
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    assert X_res.shape[1] == 64 and X_res.dtype == X.dtype
+    assert X_res[len(X):].min() >= X.min() and X_res[len(X):].max() <= X.max()
+    again = clone(sampler).fit_resample(X, y)
+    np.testing.assert_array_equal(again[0], X_res)
+
+
+def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
+    from imblearn.pipeline import Pipeline
+
+    X, y = imbalanced_digits
+    pipeline = Pipeline([
+        ("aug", ImageGANOversampler(image_shape=(8, 8), random_state=0, epochs=1, generator_width=8,
+                                    discriminator_width=8, device="cpu")),
+        ("clf", LogisticRegression(max_iter=500)),
+    ])
+    pipeline.fit(X, y)
+    assert pipeline.score(X, y) > 0.8
+    assert not hasattr(ImageGANOversampler(), "transform")
+
+
+def test_oversampler_errors(imbalanced_digits):
+    X, y = imbalanced_digits
+    with pytest.raises(ValueError, match="image_shape"):
+        ImageGANOversampler(image_shape=(28, 28), epochs=1).fit_resample(X, y)
+    with_nan = X.copy()
+    with_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ImageGANOversampler(image_shape=(8, 8), epochs=1).fit_resample(with_nan, y)
+
+
+def test_frechet_distance_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4000, 3))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    # Same covariance, means 2 apart on one axis: the distance is the squared mean gap, 4.
+    assert frechet_distance(a, a + np.array([2.0, 0.0, 0.0])) == pytest.approx(4.0, abs=1e-6)
+    # N(0, I) vs N(0, 4I) in 3-d: 3 * (1 + 4 - 2 * 2) = 3.
+    assert frechet_distance(a, rng.normal(scale=2.0, size=(4000, 3))) == pytest.approx(3.0, abs=0.3)
+
+
+def test_feature_classifier_and_conditional_accuracy(digits):
+    from gansynth.image.metrics import FeatureClassifier
+
+    images, labels = digits
+    judge = FeatureClassifier(epochs=3, random_state=0, device="cpu").fit(images[:1200], labels[:1200])
+    assert judge.transform(images[:5]).shape == (5, 128)
+    assert conditional_accuracy(judge, images[1200:], labels[1200:]) > 0.7
+
+
+@pytest.mark.needs_data
+def test_fashion_mnist_loader_reads_the_shared_files():
+    from gansynth.image.datasets import load_fashion_mnist
+
+    folder = DATA_DIR / "fashion_mnist"
+    if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"Fashion-MNIST not found in {folder}")
+    images, labels = load_fashion_mnist("test", data_dir=folder, download=False)
+    assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [1000] * 10
