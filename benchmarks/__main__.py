@@ -1,0 +1,32 @@
+"""Entry point: ``python -m benchmarks <command> [options]``.
+
+Each command is a module in this package with a ``main(argv) -> int`` function; adding a
+benchmark means adding one line to ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "downstream": ("benchmarks.downstream", "does augmentation help classifiers on real test sets"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        lines = ["usage: python -m benchmarks <command> [options]", "", "commands:"]
+        lines += [f"  {name:<12} {summary}" for name, (_, summary) in COMMANDS.items()]
+        known = not argv or argv[0] in ("-h", "--help")
+        if not known:
+            lines.insert(0, f"error: unknown command {argv[0]!r}")
+        print("\n".join(lines), file=sys.stdout if known else sys.stderr)
+        return 0 if known else 2
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    return module.main(argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""Statistics, markdown tables and plots for the downstream benchmark's result CSV.
+
+Statistics follow Demšar (2006): per block (dataset, setting, classifier) the metric is averaged
+over the repeated splits, augmenters are ranked within each block (1 = best), and ranks are
+averaged over blocks. Paired comparisons use the Wilcoxon signed-rank test on the block means.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._cells import setting_group
+from ._classifiers import METRICS
+
+BLOCK = ["dataset", "setting", "classifier"]
+# Augmenters present in fewer blocks than this share are kept out of the rank table (ranking them
+# on a subset would compare different problems); they still get paired tests on what they cover.
+RANK_COVERAGE = 0.5
+
+
+def load_results(csv_path) -> pd.DataFrame:
+    frame = pd.read_csv(csv_path, keep_default_na=True)
+    frame["error"] = frame["error"].fillna("")
+    frame["group"] = frame["setting"].map(setting_group)
+    return frame
+
+
+def block_means(ok: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Blocks x augmenters table of the metric averaged over splits."""
+    return ok.groupby(BLOCK + ["augmenter"])[metric].mean().unstack("augmenter")
+
+
+def rank_table(means: pd.DataFrame, order: list[str]) -> tuple[pd.Series, int, list[str]]:
+    """Mean rank per augmenter over complete blocks, number of blocks, excluded augmenters."""
+    coverage = means.notna().mean()
+    kept = [a for a in order if a in means and coverage[a] >= RANK_COVERAGE]
+    excluded = [a for a in order if a in means and a not in kept]
+    complete = means[kept].dropna()
+    if complete.empty or len(kept) < 2:
+        return pd.Series(dtype=float), 0, excluded
+    ranks = complete.rank(axis=1, ascending=False, method="average")
+    return ranks.mean().reindex(kept), len(complete), excluded
+
+
+def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | None:
+    """Paired comparison of ``augmenter`` against ``reference`` over the blocks both cover."""
+    from scipy.stats import wilcoxon
+
+    if augmenter not in means or reference not in means or augmenter == reference:
+        return None
+    pair = means[[augmenter, reference]].dropna()
+    if pair.empty:
+        return None
+    diff = pair[augmenter] - pair[reference]
+    wins, losses = int((diff > 0).sum()), int((diff < 0).sum())
+    p_value = float("nan")
+    if (diff != 0).sum() >= 1:
+        p_value = float(wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
+    return {"n": len(pair), "mean_diff": diff.mean(), "median_diff": diff.median(), "wins": wins,
+            "ties": len(pair) - wins - losses, "losses": losses, "p": p_value}
+
+
+def _fmt(value, digits=3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def _augmenter_order(frame: pd.DataFrame, preferred: list[str]) -> list[str]:
+    present = list(dict.fromkeys(frame["augmenter"]))
+    return [a for a in preferred if a in present] + sorted(a for a in present if a not in preferred)
+
+
+def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]:
+    part = ok[ok["group"] == group]
+    if part.empty:
+        return [f"### {group}", "", "No finished runs in this group yet.", ""]
+    lines = [f"### {group} settings: {', '.join(sorted(part['setting'].unique()))}", ""]
+    means = block_means(part, "pr_auc")
+    ranks, n_blocks, excluded = rank_table(means, order)
+
+    rows = []
+    for augmenter in order:
+        sub = part[part["augmenter"] == augmenter]
+        if sub.empty:
+            continue
+        row = {"augmenter": augmenter, "runs": len(sub)}
+        for metric in METRICS:
+            row[metric] = f"{sub[metric].mean():.3f} ± {sub[metric].std():.3f}"
+        row["PR-AUC rank"] = _fmt(ranks.get(augmenter, float("nan")), 2)
+        row["resample s"] = _fmt(sub.drop_duplicates(["dataset", "setting", "split"])["resample_seconds"].mean(), 2)
+        rows.append(row)
+    lines += [
+        f"Mean ± std over all runs (dataset × setting × split × classifier). PR-AUC rank: mean rank "
+        f"(1 = best) over {n_blocks} complete blocks (dataset × setting × classifier, averaged over splits).",
+        "",
+        _markdown(pd.DataFrame(rows)),
+        "",
+    ]
+    if excluded:
+        lines += [f"Not ranked (results in fewer than {RANK_COVERAGE:.0%} of blocks): {', '.join(excluded)}.", ""]
+
+    for reference in ("SMOTE", "none"):
+        tests = []
+        for augmenter in order:
+            result = wilcoxon_row(means, augmenter, reference)
+            if result is None:
+                continue
+            tests.append({"augmenter": augmenter, "blocks": result["n"],
+                          "mean ΔPR-AUC": _fmt(result["mean_diff"], 4),
+                          "median ΔPR-AUC": _fmt(result["median_diff"], 4),
+                          "wins/ties/losses": f"{result['wins']}/{result['ties']}/{result['losses']}",
+                          "Wilcoxon p": _fmt(result["p"], 4)})
+        if tests:
+            lines += [f"Wilcoxon signed-rank on block-mean PR-AUC, vs **{reference}** (Δ = augmenter − {reference}):",
+                      "", _markdown(pd.DataFrame(tests)), ""]
+    return lines
+
+
+def gain_table(ok: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Mean PR-AUC gain over ``none`` per dataset (imbalanced settings), augmenters as columns."""
+    part = ok[ok["group"] == "imbalanced"]
+    means = block_means(part, "pr_auc")
+    if "none" not in means:
+        return pd.DataFrame()
+    gains = means.sub(means["none"], axis=0).drop(columns="none")
+    table = gains.groupby(level="dataset").mean()
+    return table[[a for a in order if a in table]]
+
+
+def failure_table(frame: pd.DataFrame) -> pd.DataFrame:
+    failed = frame[frame["status"] == "failed"].drop_duplicates(["dataset", "setting", "split", "augmenter", "error"])
+    if failed.empty:
+        return failed
+    return (failed.groupby(["augmenter", "error"]).agg(cells=("dataset", "size"),
+                                                       datasets=("dataset", lambda d: ", ".join(sorted(set(d)))))
+            .reset_index().sort_values(["augmenter", "cells"], ascending=[True, False]))
+
+
+def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    groups = [g for g in ("imbalanced", "low-data") if (ok["group"] == g).any()]
+    if groups:
+        fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4), squeeze=False)
+        for ax, group in zip(axes[0], groups):
+            ranks, n_blocks, _ = rank_table(block_means(ok[ok["group"] == group], "pr_auc"), order)
+            if ranks.empty:
+                ax.set_title(f"{group}: no complete blocks")
+                continue
+            ranks = ranks.sort_values()
+            ax.barh(ranks.index[::-1], ranks.values[::-1], color="tab:blue")
+            ax.set_xlabel("mean PR-AUC rank (lower is better)")
+            ax.set_title(f"{group} settings ({n_blocks} blocks)")
+        fig.tight_layout()
+        path = out_dir / f"{stem}_ranks.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    gains = gain_table(ok, order)
+    if not gains.empty:
+        fig, ax = plt.subplots(figsize=(2.5 + 1.1 * gains.shape[1], 2.2 + 0.45 * gains.shape[0]))
+        limit = float(np.nanmax(np.abs(gains.to_numpy()))) or 1e-3
+        image = ax.imshow(gains.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_xticks(range(gains.shape[1]), gains.columns, rotation=35, ha="right")
+        ax.set_yticks(range(gains.shape[0]), gains.index)
+        for (i, j), value in np.ndenumerate(gains.to_numpy()):
+            if not np.isnan(value):
+                ax.text(j, i, f"{value:+.3f}", ha="center", va="center", fontsize=7)
+        fig.colorbar(image, ax=ax, label="PR-AUC gain over none")
+        ax.set_title("Imbalanced settings: PR-AUC gain over no augmentation")
+        fig.tight_layout()
+        path = out_dir / f"{stem}_gain.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+
+    low = ok[ok["group"] == "low-data"].copy()
+    if not low.empty:
+        low["rows"] = low["setting"].str[2:].astype(int)
+        datasets = sorted(low["dataset"].unique())
+        cols = min(4, len(datasets))
+        rows = math.ceil(len(datasets) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
+        for ax, dataset in zip(axes.flat, datasets):
+            curves = low[low["dataset"] == dataset].groupby(["augmenter", "rows"])["pr_auc"].mean().unstack("rows")
+            for augmenter in [a for a in order if a in curves.index]:
+                ax.plot(curves.columns, curves.loc[augmenter], marker="o", label=augmenter,
+                        linewidth=2.5 if augmenter in ("none", "GANOversampler") else 1.2)
+            ax.set_xscale("log")
+            ax.set_title(dataset)
+            ax.set_xlabel("training rows")
+            ax.set_ylabel("PR-AUC")
+        for ax in list(axes.flat)[len(datasets):]:
+            ax.axis("off")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
+        path = out_dir / f"{stem}_learning_curves.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_order: list[str],
+                 planned_cells: int | None = None) -> Path:
+    """Write ``<stem>.md`` and the PNG plots next to it from the result CSV; returns the markdown path."""
+    out_dir = Path(out_dir)
+    frame = load_results(csv_path)
+    order = _augmenter_order(frame, preferred_order)
+    ok = frame[frame["status"] == "ok"]
+    done_cells = frame.drop_duplicates(["dataset", "setting", "split", "augmenter"])
+
+    lines = list(header)
+    coverage = done_cells.groupby("augmenter").size().reindex(order)
+    cov_ds = done_cells.groupby("augmenter")["dataset"].nunique().reindex(order)
+    lines += ["## Coverage", "",
+              f"{len(done_cells)} finished cells"
+              + (f" of {planned_cells} planned" if planned_cells else "")
+              + " (a cell = dataset × setting × split × augmenter; each fits every classifier).", "",
+              _markdown(pd.DataFrame({"augmenter": order, "cells": coverage.values, "datasets": cov_ds.values})), "",
+              "Datasets: " + ", ".join(sorted(frame["dataset"].unique())) + ".",
+              "Settings: " + ", ".join(sorted(frame["setting"].unique())) + ".",
+              "Classifiers: " + ", ".join(sorted(frame["classifier"].unique())) + ".", ""]
+
+    lines += ["## Results", ""]
+    for group in ("imbalanced", "low-data"):
+        lines += summary_section(ok, group, order)
+
+    gains = gain_table(ok, order)
+    if not gains.empty:
+        shown = gains.map(lambda v: _fmt(v, 3)).reset_index()
+        lines += ["### PR-AUC gain over no augmentation per dataset (imbalanced settings)", "",
+                  _markdown(shown), ""]
+
+    failures = failure_table(frame)
+    lines += ["## Failures", ""]
+    if failures.empty:
+        lines += ["None.", ""]
+    else:
+        lines += ["Recorded, not dropped: each failed cell counts once per distinct error.", "",
+                  _markdown(failures[["augmenter", "cells", "datasets", "error"]]), ""]
+
+    plots = write_plots(ok, order, out_dir, stem) if not ok.empty else []
+    if plots:
+        lines += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+    path = out_dir / f"{stem}.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
