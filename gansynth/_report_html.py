@@ -1,0 +1,339 @@
+"""Plots and the self-contained HTML page of an :class:`~gansynth.evaluation.EvaluationReport`.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly rather than through pyplot, so they
+neither open windows nor pile up in pyplot's global state, and a notebook shows each returned figure
+once.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+REAL_COLOUR = "#3b6ea8"
+SYNTHETIC_COLOUR = "#e0803a"
+GOOD, FAIR, POOR, NEUTRAL = "#2e8b57", "#d4a017", "#c0392b", "#7f8c8d"
+_TOP_CATEGORIES = 12
+
+
+# --------------------------------------------------------------------------------------------------
+# How good is a score?
+# --------------------------------------------------------------------------------------------------
+
+
+def goodness(report, metric, score):
+    """Map a summary score onto [0, 1], 1 being ideal, or None for reference values."""
+    if score is None or not np.isfinite(score):
+        return None
+    if metric == "detection_auc":
+        return float(np.clip(1 - 2 * (score - 0.5), 0, 1))
+    if metric == "exact_copy_rate":
+        return 0.0 if any(flag.startswith("Privacy failure") for flag in report.flags) else 1.0
+    if metric in ("ml_efficacy_real", "ml_efficacy_synthetic"):
+        return None
+    return float(np.clip(score, 0, 1))
+
+
+def colour(value):
+    if value is None:
+        return NEUTRAL
+    return GOOD if value >= 0.8 else FAIR if value >= 0.6 else POOR
+
+
+# --------------------------------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------------------------------
+
+
+def plot_scores(report):
+    summary = report.summary_
+    figure = Figure(figsize=(9, 0.5 * len(summary) + 1.2))
+    axes = figure.add_subplot()
+    positions = np.arange(len(summary))[::-1]
+    for y, row in zip(positions, summary.itertuples()):
+        value = row.score if np.isfinite(row.score) else 0.0
+        axes.barh(y, min(max(value, 0.0), 1.0), color=colour(goodness(report, row.metric, row.score)),
+                  height=0.6)
+        text = "n/a" if not np.isfinite(row.score) else f"{row.score:.3f}"
+        axes.text(1.02, y, f"{text}  ({row.better} is better)", va="center", fontsize=9)
+        if row.metric == "detection_auc":
+            axes.plot([0.5, 0.5], [y - 0.35, y + 0.35], color="black", lw=1.5)
+    axes.set_yticks(positions, list(summary["metric"]))
+    axes.set_xlim(0, 1)
+    axes.set_xlabel("score (black tick on detection: 0.5 = indistinguishable)")
+    axes.set_title("Scores at a glance")
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.subplots_adjust(left=0.25, right=0.72)
+    return figure
+
+
+def _numeric_panel(axes, real, synthetic, kind):
+    if kind == "datetime":
+        real = pd.to_datetime(real).astype("int64") / 8.64e13  # days since epoch
+        synthetic = pd.to_datetime(synthetic).astype("int64") / 8.64e13
+    real = pd.to_numeric(real, errors="coerce").dropna().to_numpy(dtype=float)
+    synthetic = pd.to_numeric(synthetic, errors="coerce").dropna().to_numpy(dtype=float)
+    both = np.r_[real, synthetic]
+    if both.size == 0:
+        axes.text(0.5, 0.5, "all values missing", ha="center", transform=axes.transAxes)
+        return
+    low, high = np.quantile(both, [0.005, 0.995])
+    integer = np.all(np.mod(both, 1) == 0)
+    if integer and high - low <= 60:
+        edges = np.arange(low - 0.5, high + 1.5)
+    else:
+        edges = np.linspace(low, high if high > low else low + 1, 31)
+    for values, colour_, label in ((real, REAL_COLOUR, "real"), (synthetic, SYNTHETIC_COLOUR, "synthetic")):
+        if values.size:
+            axes.hist(np.clip(values, edges[0], edges[-1]), bins=edges, density=True, alpha=0.45,
+                      color=colour_, label=label, histtype="stepfilled", edgecolor=colour_)
+    if kind == "datetime":
+        axes.set_xlabel("days since 1970-01-01", fontsize=8)
+
+
+def _categorical_panel(axes, real, synthetic):
+    as_text = lambda s: s.map(lambda v: "(missing)" if pd.isna(v) else str(v).strip())  # noqa: E731
+    real, synthetic = as_text(real), as_text(synthetic)
+    real_share = real.value_counts(normalize=True)
+    synthetic_share = synthetic.value_counts(normalize=True)
+    top = list(real_share.index[:_TOP_CATEGORIES])
+    rest = [c for c in synthetic_share.index if c not in real_share.index[:_TOP_CATEGORIES]]
+    labels = top + (["(other)"] if len(real_share) > len(top) or rest else [])
+    real_values = [real_share.get(c, 0.0) for c in top]
+    synthetic_values = [synthetic_share.get(c, 0.0) for c in top]
+    if len(labels) > len(top):
+        real_values.append(1 - sum(real_values))
+        synthetic_values.append(1 - sum(synthetic_values))
+    y = np.arange(len(labels))[::-1]
+    axes.barh(y + 0.2, real_values, height=0.4, color=REAL_COLOUR, label="real")
+    axes.barh(y - 0.2, synthetic_values, height=0.4, color=SYNTHETIC_COLOUR, label="synthetic")
+    axes.set_yticks(y, [label if len(label) <= 22 else label[:20] + "…" for label in labels],
+                    fontsize=7)
+    axes.set_xlabel("share of rows", fontsize=8)
+
+
+def plot_distributions(report, columns=None, n_columns=3):
+    columns = list(report.kinds) if columns is None else list(columns)
+    unknown = [c for c in columns if c not in report.kinds]
+    if unknown:
+        raise ValueError(f"Unknown columns {unknown}; the report has {list(report.kinds)}.")
+    shapes = report.tables_["columns"].set_index("column")["score"]
+    n_rows = max(1, math.ceil(len(columns) / n_columns))
+    figure = Figure(figsize=(4.6 * n_columns, 3.2 * n_rows))
+    real, synthetic = report.samples_["real"], report.samples_["synthetic"]
+    for index, column in enumerate(columns):
+        axes = figure.add_subplot(n_rows, n_columns, index + 1)
+        kind = report.kinds[column]
+        if kind in ("numerical", "datetime"):
+            _numeric_panel(axes, real[column], synthetic[column], kind)
+        else:
+            _categorical_panel(axes, real[column], synthetic[column])
+        score = shapes.get(column, np.nan)
+        title = f"{column}" + (f"  ·  shape score {score:.2f}" if np.isfinite(score) else "")
+        axes.set_title(title, fontsize=10, color=colour(score if np.isfinite(score) else None))
+        axes.tick_params(labelsize=7)
+        axes.spines[["top", "right"]].set_visible(False)
+        if index == 0:
+            axes.legend(fontsize=8, frameon=False)
+    figure.suptitle("Real vs synthetic distributions", fontsize=13)
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    return figure
+
+
+def correlation_difference_matrix(report):
+    """Square matrix of 1 - SDMetrics pair score (0 = relationship preserved), NaN on the diagonal."""
+    columns = list(report.kinds)
+    matrix = pd.DataFrame(np.nan, index=columns, columns=columns)
+    for row in report.tables_["pairs"].itertuples():
+        matrix.loc[row.column_1, row.column_2] = 1 - row.score
+        matrix.loc[row.column_2, row.column_1] = 1 - row.score
+    return matrix
+
+
+def plot_correlation_difference(report):
+    matrix = correlation_difference_matrix(report)
+    n = len(matrix)
+    size = min(14, 2.5 + 0.55 * n)
+    figure = Figure(figsize=(size + 1.2, size))
+    axes = figure.add_subplot()
+    image = axes.imshow(matrix.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=1)
+    labels = [c if len(str(c)) <= 18 else str(c)[:16] + "…" for c in matrix.columns]
+    axes.set_xticks(np.arange(n), labels, rotation=60, ha="right", fontsize=8)
+    axes.set_yticks(np.arange(n), labels, fontsize=8)
+    if n <= 20:
+        for i in range(n):
+            for j in range(n):
+                value = matrix.iat[i, j]
+                if np.isfinite(value):
+                    axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6.5,
+                              color="white" if value > 0.5 else "black")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04,
+                    label="1 − pair trend score (0 = relationship preserved)")
+    axes.set_title("Column-pair trend difference, real vs synthetic")
+    figure.tight_layout()
+    return figure
+
+
+def plot_dcr(report):
+    synthetic, holdout = report.dcr_["synthetic"], report.dcr_["holdout"]
+    figure = Figure(figsize=(9, 4.2))
+    axes = figure.add_subplot()
+    top = float(np.quantile(np.r_[synthetic, holdout], 0.99))
+    edges = np.linspace(0, top if top > 0 else 1, 41)
+    for values, colour_, label in ((holdout, REAL_COLOUR, "real holdout rows"),
+                                   (synthetic, SYNTHETIC_COLOUR, "synthetic rows")):
+        axes.hist(np.clip(values, 0, edges[-1]), bins=edges, alpha=0.45, color=colour_,
+                  density=True, histtype="stepfilled", edgecolor=colour_,
+                  label=f"{label} (median {np.median(values):.3f})")
+        axes.axvline(np.median(values), color=colour_, ls="--", lw=1.2)
+    copies = report.scores.get("exact_copy_rate", np.nan)
+    axes.set_title(f"Distance to the closest real training row  ·  exact copies {copies:.1%}")
+    axes.set_xlabel("Gower distance (0 = identical row, 1 = every column differs)")
+    axes.set_ylabel("density")
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    return figure
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------------
+
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;background:#f4f6f8;color:#222}
+main{max-width:1320px;margin:0 auto;padding:24px 32px 48px}
+h1{margin:0 0 4px;font-size:28px}h2{margin:32px 0 8px;font-size:20px;border-bottom:2px solid #dde3ea;padding-bottom:4px}
+.sub{color:#5f6b76;margin:0 0 16px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 3px rgba(0,0,0,.08);border-top:5px solid #7f8c8d}
+.card .v{font-size:26px;font-weight:600}.card .k{font-size:12px;color:#5f6b76}
+.flag{background:#fdecea;border-left:5px solid #c0392b;padding:10px 14px;margin:8px 0;border-radius:4px}
+.ok{background:#e9f6ef;border-left:5px solid #2e8b57;padding:10px 14px;margin:8px 0;border-radius:4px}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+th,td{padding:5px 10px;border-bottom:1px solid #e6eaee;text-align:left;vertical-align:top}
+th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px}
+img{max-width:100%;background:#fff;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.note{font-size:12px;color:#5f6b76}
+"""
+
+_CARD_METRICS = ("overall_quality", "detection_auc", "ml_efficacy_ratio", "dcr_ratio", "exact_copy_rate")
+
+
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _format(value):
+    if isinstance(value, (float, np.floating)):
+        return "n/a" if not np.isfinite(value) else f"{value:.3f}"
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _table(frame, max_rows=None):
+    if max_rows is not None:
+        frame = frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+            cells.append(f'<td class="{"num" if numeric else ""}">{html.escape(_format(value))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def summary_table_html(report):
+    rows = []
+    for row in report.summary_.itertuples():
+        dot = colour(goodness(report, row.metric, row.score))
+        rows.append(
+            f'<tr><td><span class="dot" style="background:{dot}"></span>{html.escape(row.metric)}</td>'
+            f'<td class="num">{_format(row.score)}</td><td>{row.better}</td>'
+            f"<td>{html.escape(row.description)}</td></tr>"
+        )
+    return ("<table><thead><tr><th>metric</th><th>score</th><th>better</th><th>what it means</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def render(report):
+    info = report.info
+    scores = report.scores
+    cards = []
+    for metric in _CARD_METRICS:
+        if metric in scores:
+            value = scores[metric]
+            text = "n/a" if not np.isfinite(value) else (
+                f"{value:.1%}" if metric == "exact_copy_rate" else f"{value:.2f}")
+            cards.append(
+                f'<div class="card" style="border-top-color:{colour(goodness(report, metric, value))}">'
+                f'<div class="v">{text}</div><div class="k">{metric}</div></div>'
+            )
+    flags = "".join(f'<div class="flag">{html.escape(flag)}</div>' for flag in report.flags) or (
+        '<div class="ok">No flags: no exact-copy excess, no DCR collapse, detection AUC and ML '
+        "efficacy within their thresholds.</div>")
+
+    pairs = report.tables_["pairs"].sort_values("score").copy()
+    pair_columns = [c for c in ("column_1", "column_2", "metric", "score", "real_correlation",
+                                "synthetic_correlation", "real_association", "counted")
+                    if c in pairs.columns]
+    target = info["target"]
+    sampled = info["quality_rows"]
+    dcr_rows = info["dcr_rows"]
+    sections = [
+        "<h2>Scores</h2>", summary_table_html(report),
+        f'<p><img alt="scores" src="{_png(plot_scores(report))}"></p>',
+        "<h2>Column distributions</h2>",
+        '<p class="note">Each panel overlays the real (blue) and synthetic (orange) distribution; the '
+        "title carries SDMetrics' shape score for the column.</p>",
+        f'<p><img alt="distributions" src="{_png(plot_distributions(report))}"></p>',
+        "<h2>Column-pair trends</h2>",
+        '<p class="note">Each cell is 1 − SDMetrics\' pair score: 0 means the pair\'s correlation '
+        "(numbers) or contingency table (categories, binned numbers) is the same in both tables.</p>",
+        f'<p><img alt="pair trends" src="{_png(plot_correlation_difference(report))}"></p>',
+        "<h3>The 15 least preserved pairs</h3>", _table(pairs[pair_columns], max_rows=15),
+        "<h2>Privacy: distance to the closest real record</h2>",
+        '<p class="note">Gower distance from each row to its nearest real training row (numbers '
+        "scaled by the training range, categories as mismatches, averaged over columns). Synthetic "
+        "rows should be no closer to training rows than real rows the generator never saw.</p>",
+        f'<p><img alt="DCR" src="{_png(plot_dcr(report))}"></p>',
+        _table(report.tables_["privacy"]),
+    ]
+    if "ml_efficacy" in report.tables_:
+        sections += [f"<h2>ML efficacy: predicting <code>{html.escape(str(target))}</code></h2>",
+                     _table(report.tables_["ml_efficacy"])]
+    sections += [
+        "<h2>Per-column details</h2>", _table(report.tables_["columns"]),
+        "<h2>Detection folds</h2>", _table(report.tables_["detection"]),
+        "<h2>How these numbers were made</h2>",
+        f'<p class="note">Real rows: {info["real_rows"]:,}; synthetic rows: {info["synthetic_rows"]:,}; '
+        f'holdout: {info["holdout_rows"]:,} real rows ({html.escape(info["holdout"])}). '
+        f'Quality and detection used {sampled["real"]:,} real and {sampled["synthetic"]:,} synthetic '
+        f'rows; DCR compared {dcr_rows["synthetic"]:,} synthetic and {dcr_rows["holdout"]:,} holdout '
+        f'rows with {dcr_rows["reference"]:,} training rows (max_rows={info["max_rows"]:,}, '
+        f'random_state={html.escape(str(info["random_state"]))}). Seconds: '
+        f'{html.escape(", ".join(f"{k} {v}" for k, v in info["seconds"].items()))}.</p>',
+    ]
+    return (
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>gansynth evaluation report</title><style>{_CSS}</style></head><body><main>"
+        "<h1>Synthetic data evaluation</h1>"
+        '<p class="sub">Is the synthetic data faithful, useful and private? Generated by '
+        "<code>gansynth.evaluate</code>.</p>"
+        f'<div class="cards">{"".join(cards)}</div>{flags}{"".join(sections)}'
+        "</main></body></html>"
+    )
