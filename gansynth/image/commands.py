@@ -1,0 +1,89 @@
+"""The ``gansynth fit-images`` and ``gansynth sample-images`` subcommands.
+
+``gansynth.cli`` registers them by calling :func:`add_subcommands` on its subparsers; each parser
+carries its handler in ``func``, which returns the process exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_subcommands(subparsers) -> None:
+    """Add ``fit-images`` and ``sample-images`` to an argparse subparsers object."""
+    fit = subparsers.add_parser(
+        "fit-images",
+        help="train a class-conditional image GAN on an .npz or a folder of PNGs",
+        description="Train an ImageGAN. DATA is an .npz with an 'images' array (n,h,w), (n,h,w,c) or "
+        "(n,c,h,w) and optional 'labels', or a folder of PNGs (one sub-folder per class for labels).",
+    )
+    fit.add_argument("data", help=".npz file or folder of PNG images")
+    fit.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.gsyn)")
+    fit.add_argument("--epochs", default="auto", help="training epochs, or 'auto' (default)")
+    fit.add_argument("--batch-size", type=int, default=64)
+    fit.add_argument("--layout", default="auto", choices=["auto", "nhw", "nhwc", "nchw"])
+    fit.add_argument("--images-key", default="images", help="array name of the images in an .npz")
+    fit.add_argument("--labels-key", default="labels", help="array name of the labels in an .npz (optional)")
+    fit.add_argument("--unconditional", action="store_true", help="ignore labels even if present")
+    fit.add_argument("--seed", type=int, default=None, help="random seed (same seed, same model on CPU)")
+    fit.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    fit.add_argument("--grid", default=None, help="also write a PNG grid of samples, one row per class")
+    fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(func=_fit_images)
+
+    sample = subparsers.add_parser(
+        "sample-images",
+        help="generate images from a model written by fit-images",
+        description="Generate images. OUTPUT ending in .npz gets 'images' and 'labels' arrays in the "
+        "training layout and dtype; any other OUTPUT is a folder of PNGs, one sub-folder per label.",
+    )
+    sample.add_argument("-m", "--model", required=True, help="model file from fit-images")
+    sample.add_argument("--rows", type=int, required=True, help="number of images to generate")
+    sample.add_argument("--label", default=None,
+                        help="generate only this class (default: classes in their training proportions)")
+    sample.add_argument("-o", "--output", required=True, help="output .npz file or folder")
+    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--device", default="cpu")
+    sample.add_argument("--grid", default=None, help="also write a PNG grid of samples, one row per class")
+    sample.set_defaults(func=_sample_images)
+
+
+def _fit_images(args: argparse.Namespace) -> int:
+    from gansynth.image.gan import ImageGAN
+    from gansynth.image.io import read_images
+
+    images, labels = read_images(args.data, args.images_key, args.labels_key)
+    epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
+    model = ImageGAN(epochs=epochs, batch_size=args.batch_size, layout=args.layout, random_state=args.seed,
+                     verbose=not args.quiet, device=args.device)
+    model.fit(images, None if args.unconditional else labels)
+    path = model.save(args.output)
+    if args.grid:
+        model.save_grid(args.grid, random_state=args.seed)
+    print(f"wrote {path} ({len(images)} images, {len(model.classes_)} classes, {model.n_epochs_} epochs)")
+    return 0
+
+
+def _sample_images(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gansynth.image.gan import ImageGAN
+    from gansynth.image.io import write_images
+    from gansynth.persistence import load
+
+    model = load(args.model, device=args.device)
+    if not isinstance(model, ImageGAN):
+        raise SystemExit(f"{args.model} holds a {type(model).__name__}, not an ImageGAN; use 'gansynth sample'")
+    label = None
+    if args.label is not None:
+        # The command line gives text; match it to the model's own label values.
+        matches = [c for c in model.classes_ if str(c) == args.label]
+        if not matches:
+            raise SystemExit(f"unknown label {args.label!r}; the model knows {[str(c) for c in model.classes_]}")
+        label = matches[0]
+    images, labels = model.sample(args.rows, labels=label, random_state=args.seed, return_labels=True)
+    path = write_images(args.output, images, np.asarray(labels), model.image_format_)
+    if args.grid:
+        model.save_grid(args.grid, random_state=args.seed)
+    print(f"wrote {args.rows} images to {path}")
+    return 0
