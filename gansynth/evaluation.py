@@ -149,8 +149,13 @@ def _seed(rng):
 def _quality(real, synthetic, kinds):
     """Column shapes and column-pair trends from SDMetrics' single-table quality report.
 
-    Returns the two property scores, the per-column and per-pair tables and whether the pair score
-    averages every pair (older SDMetrics, or when no pair passes the newer association threshold).
+    Recent SDMetrics averages the pair score only over pairs that are strongly related in the real
+    data (|correlation| > 0.5 or association > 0.3) and leaves the other pairs unscored. The report
+    is generated that way for the headline score and, when some pairs were left unscored, once more
+    with the thresholds at zero so that every pair has a score for the tables and the heatmap.
+
+    Returns the two property scores and the per-column and per-pair tables; the pair table's
+    ``counted`` column says which pairs the headline score averages.
     """
     with warnings.catch_warnings():
         # The single-table report class is deprecated in favour of a multi-table one with the same
@@ -168,6 +173,14 @@ def _quality(real, synthetic, kinds):
         properties = report.get_properties().set_index("Property")["Score"]
         shapes = report.get_details("Column Shapes")
         pairs = report.get_details("Column Pair Trends")
+        if pairs["Score"].isna().any() and hasattr(report, "real_correlation_threshold"):
+            unthresholded = QualityReport()
+            unthresholded.real_correlation_threshold = 0
+            unthresholded.real_association_threshold = 0
+            unthresholded.generate(real, synthetic, metadata, verbose=False)
+            every_pair = unthresholded.get_details("Column Pair Trends")
+            for column in ("Score", "Synthetic Correlation"):
+                pairs[column] = pairs[column].fillna(every_pair[column])
 
     shapes = shapes.rename(columns={"Column": "column", "Metric": "metric", "Score": "score"})
     pairs = pairs.rename(
@@ -603,7 +616,7 @@ def evaluate(
         raise ValueError(f"holdout_size must be between 0 and 1, got {holdout_size!r}.")
 
     kinds = column_kinds(real)
-    real = real.reset_index(drop=True)
+    real = _coerce_like_real(real, kinds, "real").reset_index(drop=True)
     synthetic = _coerce_like_real(synthetic[list(real.columns)], kinds, "synthetic")
     synthetic = synthetic.reset_index(drop=True)
     rng = check_random_state(random_state)
