@@ -240,7 +240,10 @@ def _gan_oversampler(**params) -> Augment:
         from gansynth import GANOversampler
 
         accepted = inspect.signature(GANOversampler).parameters
-        kwargs = {k: v for k, v in params.items() if k in accepted}
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:  # a variant whose options are ignored would silently equal the default
+            raise TypeError(f"GANOversampler does not accept {unknown}; it takes {sorted(accepted)}")
+        kwargs = dict(params)
         if "random_state" in accepted:
             kwargs["random_state"] = random_state
         if "verbose" in accepted:

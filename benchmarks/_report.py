@@ -128,11 +128,11 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
     return lines
 
 
-def gain_table(ok: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Mean PR-AUC gain over ``none`` per dataset (imbalanced settings), augmenters as columns."""
-    part = ok[ok["group"] == "imbalanced"]
+def gain_table(ok: pd.DataFrame, order: list[str], group: str) -> pd.DataFrame:
+    """Mean PR-AUC gain over ``none`` per dataset in one setting group, augmenters as columns."""
+    part = ok[ok["group"] == group]
     means = block_means(part, "pr_auc")
-    if "none" not in means:
+    if "none" not in means or means.shape[1] < 2:
         return pd.DataFrame()
     gains = means.sub(means["none"], axis=0).drop(columns="none")
     table = gains.groupby(level="dataset").mean()
@@ -173,21 +173,24 @@ def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) ->
         plt.close(fig)
         written.append(path)
 
-    gains = gain_table(ok, order)
-    if not gains.empty:
-        fig, ax = plt.subplots(figsize=(2.5 + 1.1 * gains.shape[1], 2.2 + 0.45 * gains.shape[0]))
-        limit = float(np.nanmax(np.abs(gains.to_numpy()))) or 1e-3
-        image = ax.imshow(gains.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
-        ax.set_xticks(range(gains.shape[1]), gains.columns, rotation=35, ha="right")
-        ax.set_yticks(range(gains.shape[0]), gains.index)
-        for (i, j), value in np.ndenumerate(gains.to_numpy()):
-            if not np.isnan(value):
-                ax.text(j, i, f"{value:+.3f}", ha="center", va="center", fontsize=7)
-        fig.colorbar(image, ax=ax, label="PR-AUC gain over none")
-        ax.set_title("Imbalanced settings: PR-AUC gain over no augmentation")
-        fig.tight_layout()
+    panels = [(g, gain_table(ok, order, g)) for g in ("imbalanced", "low-data")]
+    panels = [(g, t) for g, t in panels if not t.empty]
+    if panels:
+        width = 2.5 + 1.1 * max(t.shape[1] for _, t in panels)
+        height = 2.2 + 0.45 * max(t.shape[0] for _, t in panels)
+        fig, axes = plt.subplots(1, len(panels), figsize=(width * len(panels), height), squeeze=False)
+        limit = max(float(np.nanmax(np.abs(t.to_numpy()))) for _, t in panels) or 1e-3
+        for ax, (group, gains) in zip(axes[0], panels):
+            image = ax.imshow(gains.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+            ax.set_xticks(range(gains.shape[1]), gains.columns, rotation=35, ha="right")
+            ax.set_yticks(range(gains.shape[0]), gains.index)
+            for (i, j), value in np.ndenumerate(gains.to_numpy()):
+                if not np.isnan(value):
+                    ax.text(j, i, f"{value:+.3f}", ha="center", va="center", fontsize=7)
+            ax.set_title(f"{group} settings: PR-AUC gain over none")
+        fig.colorbar(image, ax=list(axes[0]), label="PR-AUC gain over no augmentation")
         path = out_dir / f"{stem}_gain.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
 
@@ -204,6 +207,8 @@ def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) ->
                 ax.plot(curves.columns, curves.loc[augmenter], marker="o", label=augmenter,
                         linewidth=2.5 if augmenter in ("none", "GANOversampler") else 1.2)
             ax.set_xscale("log")
+            ax.set_xticks(list(curves.columns), [str(c) for c in curves.columns])
+            ax.minorticks_off()
             ax.set_title(dataset)
             ax.set_xlabel("training rows")
             ax.set_ylabel("PR-AUC")
@@ -244,10 +249,15 @@ def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_orde
     for group in ("imbalanced", "low-data"):
         lines += summary_section(ok, group, order)
 
-    gains = gain_table(ok, order)
-    if not gains.empty:
+    for group in ("imbalanced", "low-data"):
+        gains = gain_table(ok, order, group)
+        if gains.empty:
+            continue
         shown = gains.map(lambda v: _fmt(v, 3)).reset_index()
-        lines += ["### PR-AUC gain over no augmentation per dataset (imbalanced settings)", "",
+        better = (gains > 0).sum().map(lambda n: f"{n}/{len(gains)}")
+        shown.loc[len(shown)] = ["datasets improved", *better.values]
+        lines += [f"### PR-AUC gain over no augmentation per dataset ({group} settings)", "",
+                  "Mean over that group's settings, classifiers and splits; positive = augmentation helped.", "",
                   _markdown(shown), ""]
 
     failures = failure_table(frame)
