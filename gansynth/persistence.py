@@ -41,7 +41,7 @@ def _digest(tensors: dict[str, torch.Tensor]) -> str:
         sha.update(name.encode())
         sha.update(str(tensor.dtype).encode())
         sha.update(str(tuple(tensor.shape)).encode())
-        sha.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        sha.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
     return sha.hexdigest()
 
 

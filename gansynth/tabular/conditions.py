@@ -1,0 +1,143 @@
+"""Conditional vectors: training-by-sampling, and the loss that makes the generator obey them.
+
+Every operation here works on whole batches of tensors that live on the training device. Rows
+are grouped by category once, at construction, so drawing a real row that matches a sampled
+condition is an index lookup rather than a per-row ``np.random.choice``.
+
+Conditional-vector layout: one one-hot block per discrete column, in column order, each as wide
+as that column's encoding (categories plus a missing slot when the column has NaN). Category
+``k`` of discrete column ``j`` sits at ``offsets[j] + k``, for every column, not just the first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _padded_cumulative(probabilities: list[np.ndarray], width: int) -> torch.Tensor:
+    # Padding with 2.0 keeps "u > cumulative" false beyond a column's last category.
+    table = np.full((len(probabilities), width), 2.0)
+    for j, p in enumerate(probabilities):
+        table[j, : len(p)] = np.cumsum(p)
+        table[j, len(p) - 1] = 1.0
+    return torch.as_tensor(table, dtype=torch.float32)
+
+
+class ConditionSampler:
+    """Samples conditional vectors and matching real rows for the discrete columns.
+
+    Parameters
+    ----------
+    counts : list of numpy.ndarray
+        Per discrete column, the number of training rows in each category (including a missing
+        slot when the column has NaN).
+    data_starts : list of int
+        Where each discrete column's one-hot block starts in the encoded data matrix; the
+        generator's raw output for that block is scored by :meth:`conditional_loss`.
+    codes : numpy.ndarray of shape (n_rows, n_discrete) or None
+        Category index of every training row in every discrete column. Needed only for
+        :meth:`sample_train`; a loaded model samples from ``counts`` alone.
+    log_frequency : bool, default=True
+        Train on categories drawn at log-frequency, so rare categories are seen often enough.
+    device : torch.device
+        Where all tables live.
+    """
+
+    def __init__(self, counts, data_starts, codes=None, log_frequency=True, device="cpu"):
+        counts = [np.asarray(c, dtype=np.int64) for c in counts]
+        widths = [len(c) for c in counts]
+        self.n_columns = len(counts)
+        self.n_rows = int(counts[0].sum()) if counts else (0 if codes is None else len(codes))
+        self.counts = counts
+        self.device = torch.device(device)
+        self.dim = int(sum(widths))
+        offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64) if widths else np.zeros(0, np.int64)
+
+        train_p = [np.log(c + 1.0) if log_frequency else c.astype(float) for c in counts]
+        train_p = [p / p.sum() for p in train_p]
+        empirical_p = [c / c.sum() for c in counts]
+        max_width = max(widths, default=1)
+
+        # Rows sorted by category, column after column: rows of global category g are
+        # sorted_rows[row_start[g] : row_start[g] + row_count[g]].
+        sorted_rows, row_start = [], []
+        if codes is not None:
+            codes = np.asarray(codes, dtype=np.int64)
+            self.n_rows = len(codes)
+            for j in range(self.n_columns):
+                sorted_rows.append(np.argsort(codes[:, j], kind="stable"))
+                row_start.append(np.concatenate([[0], np.cumsum(counts[j])[:-1]]) + j * self.n_rows)
+
+        # Column j's block of the data matrix, padded to max_width, for gathering logits.
+        data_index = np.zeros((self.n_columns, max_width), dtype=np.int64)
+        valid = np.zeros((self.n_columns, max_width), dtype=bool)
+        for j, (start, width) in enumerate(zip(data_starts, widths)):
+            data_index[j, :width] = np.arange(start, start + width)
+            valid[j, :width] = True
+
+        def tensor(array, dtype=torch.long):
+            return torch.as_tensor(np.asarray(array), dtype=dtype, device=self.device)
+
+        self.offsets = tensor(offsets)
+        self.widths_t = tensor(widths if widths else np.zeros(0))
+        self.train_cumulative = _padded_cumulative(train_p, max_width).to(self.device)
+        self.empirical_cumulative = _padded_cumulative(empirical_p, max_width).to(self.device)
+        self.sorted_rows = tensor(np.concatenate(sorted_rows) if sorted_rows else np.zeros(0))
+        self.row_start = tensor(np.concatenate(row_start) if row_start else np.zeros(0))
+        self.row_count = tensor(np.concatenate(counts) if counts else np.zeros(0))
+        self.has_rows = codes is not None
+        self.data_index = tensor(data_index)
+        self.data_valid = tensor(valid, dtype=torch.bool)
+
+    def _draw(self, batch_size: int, cumulative: torch.Tensor):
+        column = torch.randint(self.n_columns, (batch_size,), device=self.device)
+        u = torch.rand(batch_size, 1, device=self.device)
+        category = (cumulative[column] < u).sum(dim=1)
+        category = torch.minimum(category, self.widths_t[column] - 1)
+        return column, category
+
+    def one_hot(self, column: torch.Tensor, category: torch.Tensor) -> torch.Tensor:
+        """Conditional vectors with one active category per row."""
+        cond = torch.zeros(len(column), self.dim, device=self.device)
+        cond[torch.arange(len(column), device=self.device), self.offsets[column] + category] = 1.0
+        return cond
+
+    def sample_train(self, batch_size: int):
+        """Draw training conditions and real rows that satisfy them.
+
+        Returns
+        -------
+        cond : torch.Tensor of shape (batch_size, dim)
+        column, category : torch.Tensor of shape (batch_size,)
+            The conditioned discrete column and its category, for :meth:`conditional_loss`.
+        rows : torch.Tensor of shape (batch_size,)
+            Indices of real rows having that category in that column.
+        """
+        if not self.has_rows:
+            raise RuntimeError("this sampler was built without training rows; it can only sample conditions")
+        if self.n_columns == 0:
+            rows = torch.randint(self.n_rows, (batch_size,), device=self.device)
+            empty = torch.zeros(batch_size, 0, device=self.device)
+            return empty, None, None, rows
+        column, category = self._draw(batch_size, self.train_cumulative)
+        group = self.offsets[column] + category
+        pick = (torch.rand(batch_size, device=self.device) * self.row_count[group]).long()
+        rows = self.sorted_rows[self.row_start[group] + pick]
+        return self.one_hot(column, category), column, category, rows
+
+    def sample_empirical(self, batch_size: int) -> torch.Tensor:
+        """Conditions drawn at the categories' real frequencies, for unconditional sampling."""
+        if self.n_columns == 0:
+            return torch.zeros(batch_size, 0, device=self.device)
+        column, category = self._draw(batch_size, self.empirical_cumulative)
+        return self.one_hot(column, category)
+
+    def conditional_loss(self, raw_output: torch.Tensor, column, category) -> torch.Tensor:
+        """Cross-entropy between each row's conditioned block of generator logits and its condition."""
+        if self.n_columns == 0:
+            return raw_output.new_zeros(())
+        logits = raw_output.gather(1, self.data_index[column])
+        logits = logits.masked_fill(~self.data_valid[column], float("-inf"))
+        return F.cross_entropy(logits, category)

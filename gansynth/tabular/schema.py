@@ -1,0 +1,321 @@
+"""Column kinds: inference from dtypes, user overrides, and validation of the input table.
+
+This is the only place that looks at pandas dtypes when fitting. Everything downstream works from
+:class:`ColumnSpec` objects, which are plain JSON-serialisable records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+KINDS = ("continuous", "integer", "datetime", "boolean", "categorical")
+NUMERIC_KINDS = ("continuous", "integer", "datetime")
+DISCRETE_KINDS = ("boolean", "categorical")
+
+# Datetime resolutions tried from coarse to fine, in nanoseconds: samples are rounded to the
+# coarsest one that every training value sits on (dates stay dates, seconds stay seconds).
+_DATETIME_STEPS_NS = (86_400 * 10**9, 3_600 * 10**9, 60 * 10**9, 10**9, 10**6, 10**3, 1)
+
+
+@dataclass
+class ColumnSpec:
+    """What gansynth knows about one column after ``fit``.
+
+    Attributes
+    ----------
+    name : str or int
+        The column label.
+    kind : str
+        One of ``continuous``, ``integer``, ``datetime``, ``boolean``, ``categorical``.
+    dtype : str
+        The original pandas dtype, as ``str(dtype)``; samples are cast back to it.
+    nan_rate : float
+        Fraction of missing values in training.
+    minimum, maximum : float or None
+        Training range of numeric kinds (datetimes in seconds since the epoch).
+    categories : list or None
+        Observed non-missing values of discrete kinds, in a stable order.
+    dtype_categories : list or None
+        For ``category`` dtype: the dtype's own categories (may include unobserved ones).
+    ordered : bool
+        For ``category`` dtype: whether it is ordered.
+    datetime_step_ns : int or None
+        Resolution that datetime samples are rounded to.
+    timezone : str or None
+        Time zone of a tz-aware datetime column.
+    """
+
+    name: object
+    kind: str
+    dtype: str
+    nan_rate: float = 0.0
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: list | None = None
+    dtype_categories: list | None = None
+    ordered: bool = False
+    datetime_step_ns: int | None = None
+    timezone: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.kind in DISCRETE_KINDS
+
+    @property
+    def has_nan(self) -> bool:
+        return self.nan_rate > 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ColumnSpec":
+        return cls(**data)
+
+
+def as_frame(data) -> tuple[pd.DataFrame, dict]:
+    """Turn the user's table into a DataFrame and remember how to give it back.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or numpy.ndarray
+        A 2-D table.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The table (numpy columns are labelled 0..k-1). Not copied when already a DataFrame.
+    input_format : dict
+        ``{"type": "dataframe"}`` or ``{"type": "ndarray", "dtype": str}``.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data, {"type": "dataframe"}
+    if isinstance(data, np.ndarray):
+        if data.ndim != 2:
+            raise ValueError(f"expected a 2-D table; got an array of shape {data.shape}")
+        frame = pd.DataFrame(data)
+        if data.dtype == object:
+            frame = frame.infer_objects()
+        return frame, {"type": "ndarray", "dtype": data.dtype.str if data.dtype != object else "object"}
+    raise TypeError(f"expected a pandas DataFrame or a 2-D numpy array; got {type(data).__name__}")
+
+
+def _json_scalar(value):
+    """Convert numpy scalars to Python ones so that categories survive JSON."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _ordered_unique(values: pd.Series) -> list:
+    uniques = pd.unique(values.dropna())
+    try:
+        uniques = sorted(uniques)
+    except TypeError:  # mixed types cannot be sorted; keep first-appearance order
+        uniques = list(uniques)
+    return [_json_scalar(v) for v in uniques]
+
+
+def _is_boolean_like(series: pd.Series) -> bool:
+    if ptypes.is_bool_dtype(series.dtype):
+        return True
+    if series.dtype != object:
+        return False
+    non_null = series.dropna()
+    return len(non_null) > 0 and non_null.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+
+
+def _is_integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.mod(values, 1) == 0))
+
+
+def infer_kind(series: pd.Series) -> str:
+    """Infer a column's kind from its dtype and values.
+
+    Booleans (including object columns of True/False/NaN) are boolean; datetimes are datetime;
+    object, category and string dtypes are categorical; integer dtypes, and float columns whose
+    values are all whole numbers, are integer; other numbers are continuous.
+    """
+    dtype = series.dtype
+    if _is_boolean_like(series):
+        return "boolean"
+    if ptypes.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if isinstance(dtype, pd.CategoricalDtype) or ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype):
+        return "categorical"
+    if ptypes.is_integer_dtype(dtype):
+        return "integer"
+    if ptypes.is_float_dtype(dtype):
+        values = series.dropna().to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        return "integer" if len(finite) and _is_integral(finite) else "continuous"
+    raise TypeError(f"column {series.name!r}: unsupported dtype {dtype}")
+
+
+def _epoch_nanoseconds(series: pd.Series) -> np.ndarray:
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series.astype("datetime64[ns]").to_numpy().view("int64")
+
+
+def numeric_values(series: pd.Series, kind: str) -> np.ndarray:
+    """Float64 view of a numeric column, datetimes as seconds since the epoch; NaN for missing."""
+    if kind == "datetime":
+        nanoseconds = _epoch_nanoseconds(series).astype(np.float64)
+        nanoseconds[series.isna().to_numpy()] = np.nan
+        return nanoseconds / 1e9
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _datetime_step(series: pd.Series) -> int:
+    ns = _epoch_nanoseconds(series.dropna())
+    for step in _DATETIME_STEPS_NS:
+        if np.all(ns % step == 0):
+            return step
+    return 1
+
+
+def validate_frame(frame: pd.DataFrame) -> None:
+    """Reject tables that cannot be modelled, naming the column and the problem."""
+    if frame.shape[1] == 0:
+        raise ValueError("the table has no columns")
+    if frame.shape[0] == 0:
+        raise ValueError("the table is empty (0 rows)")
+    if frame.shape[0] < 2:
+        raise ValueError(f"the table has {frame.shape[0]} row; at least 2 rows are needed to learn a distribution")
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        raise ValueError(f"duplicate column names: {duplicated}")
+    for name in frame.columns:
+        if not isinstance(name, (str, int, np.integer)):
+            raise TypeError(f"column labels must be strings or integers; got {name!r} ({type(name).__name__})")
+
+
+def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None) -> list[ColumnSpec]:
+    """Infer and validate one :class:`ColumnSpec` per column.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The training table.
+    discrete_columns : "auto" or list of labels
+        ``"auto"`` infers from dtypes. A list forces those columns to be categorical (in addition to
+        the dtype-inferred discrete columns).
+    column_kinds : dict or None
+        Explicit ``{column: kind}`` overrides; wins over everything else.
+
+    Returns
+    -------
+    list of ColumnSpec
+    """
+    validate_frame(frame)
+    forced = {}
+    if isinstance(discrete_columns, str):
+        if discrete_columns != "auto":
+            raise ValueError(f"discrete_columns must be 'auto' or a list of column names; got {discrete_columns!r}")
+    elif discrete_columns is not None:
+        for name in discrete_columns:
+            forced[name] = "categorical"
+    for name, kind in (column_kinds or {}).items():
+        if kind not in KINDS:
+            raise ValueError(f"column {name!r}: unknown kind {kind!r}; expected one of {KINDS}")
+        forced[name] = kind
+    unknown = [name for name in forced if name not in frame.columns]
+    if unknown:
+        raise ValueError(f"unknown column(s) {unknown}; the table has {list(frame.columns)}")
+
+    specs = []
+    for name in frame.columns:
+        series = frame[name]
+        if series.isna().all():
+            raise ValueError(f"column {name!r} is entirely missing (all NaN); drop it or fill it before fitting")
+        kind = forced.get(name) or infer_kind(series)
+        specs.append(_spec_for(name, series, kind))
+    return specs
+
+
+def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
+    dtype = series.dtype
+    spec = ColumnSpec(name=_json_scalar(name), kind=kind, dtype=str(dtype), nan_rate=float(series.isna().mean()))
+    if isinstance(dtype, pd.CategoricalDtype):
+        spec.dtype_categories = [_json_scalar(v) for v in dtype.categories]
+        spec.ordered = bool(dtype.ordered)
+    if kind in NUMERIC_KINDS:
+        if kind == "datetime" and not ptypes.is_datetime64_any_dtype(dtype):
+            raise ValueError(f"column {name!r}: kind 'datetime' needs a datetime64 column; got dtype {dtype}")
+        if kind != "datetime" and not (ptypes.is_numeric_dtype(dtype) and not ptypes.is_bool_dtype(dtype)):
+            raise ValueError(f"column {name!r}: kind {kind!r} needs a numeric column; got dtype {dtype}")
+        values = numeric_values(series, kind)
+        observed = values[~np.isnan(values)]
+        if np.isinf(observed).any():
+            raise ValueError(
+                f"column {name!r} holds {int(np.isinf(observed).sum())} infinite value(s); "
+                "replace them (e.g. with NaN) before fitting"
+            )
+        spec.minimum, spec.maximum = float(observed.min()), float(observed.max())
+        if kind == "datetime":
+            spec.datetime_step_ns = _datetime_step(series)
+            tz = getattr(series.dt, "tz", None)
+            spec.timezone = str(tz) if tz is not None else None
+    else:
+        spec.categories = [bool(v) for v in _ordered_unique(series)] if kind == "boolean" else _ordered_unique(series)
+        if kind == "boolean" and not set(spec.categories) <= {False, True}:
+            raise ValueError(f"column {name!r}: kind 'boolean' needs True/False values; got {spec.categories[:5]}")
+    return spec
+
+
+def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
+    """Build a column of the original kind and dtype from decoded values.
+
+    Parameters
+    ----------
+    spec : ColumnSpec
+        The fitted column.
+    raw : numpy.ndarray
+        Float values with NaN for missing (numeric kinds, datetimes in seconds), or category
+        codes with ``-1`` for missing (discrete kinds).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``spec.name``, with ``spec.dtype``.
+    """
+    if spec.kind == "datetime":
+        return _restore_datetime(spec, raw)
+    if spec.kind in ("continuous", "integer"):
+        values = np.round(raw) if spec.kind == "integer" else raw
+        dtype = pd.api.types.pandas_dtype(spec.dtype)
+        if ptypes.is_integer_dtype(dtype):
+            bounds = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+            values = np.clip(values, bounds.min, bounds.max)
+        return pd.Series(values, name=spec.name).astype(dtype)
+
+    lookup = np.empty(len(spec.categories) + 1, dtype=object)
+    lookup[: len(spec.categories)] = spec.categories
+    lookup[-1] = np.nan
+    values = lookup[np.where(raw < 0, len(spec.categories), raw)]
+    if spec.dtype == "category":
+        categories = spec.dtype_categories if spec.dtype_categories is not None else spec.categories
+        dtype = pd.CategoricalDtype(pd.Index(categories), ordered=spec.ordered)
+        return pd.Series(pd.Categorical(values, dtype=dtype), name=spec.name)
+    if spec.dtype == "object":
+        return pd.Series(values, name=spec.name, dtype=object)
+    if spec.dtype == "boolean":
+        return pd.Series(pd.array(np.where(raw < 0, None, values), dtype="boolean"), name=spec.name)
+    return pd.Series(values, name=spec.name).astype(spec.dtype)
+
+
+def _restore_datetime(spec: ColumnSpec, seconds: np.ndarray) -> pd.Series:
+    step = spec.datetime_step_ns or 1
+    missing = np.isnan(seconds)
+    nanoseconds = np.round(np.where(missing, 0.0, seconds) * 1e9 / step) * step
+    stamps = pd.Series(nanoseconds.astype(np.int64).view("datetime64[ns]"), name=spec.name)
+    stamps[missing] = pd.NaT
+    if spec.timezone is not None:
+        stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(spec.timezone)
+    return stamps.astype(spec.dtype)

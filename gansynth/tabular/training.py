@@ -1,0 +1,114 @@
+"""The CTGAN training loop: WGAN-GP with a conditional loss, one step at a time.
+
+:func:`train_step` sees one data shard (a float32 tensor on the device) and its condition
+sampler, and knows nothing about where they came from. Data-parallel training can give each
+process its own shard and sampler, wrap the networks in DistributedDataParallel, and call the
+same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from gansynth.tabular.conditions import ConditionSampler
+from gansynth.tabular.networks import Discriminator, Generator, OutputActivation, gradient_penalty
+
+
+@dataclass
+class GANModules:
+    """The pieces one training step updates."""
+
+    generator: Generator
+    discriminator: Discriminator
+    activation: OutputActivation
+    generator_optimizer: torch.optim.Optimizer
+    discriminator_optimizer: torch.optim.Optimizer
+    embedding_dim: int
+    discriminator_steps: int = 1
+
+
+def train_step(modules: GANModules, data: torch.Tensor, sampler: ConditionSampler, batch_size: int):
+    """One critic update (or ``discriminator_steps`` of them) and one generator update.
+
+    Parameters
+    ----------
+    modules : GANModules
+        Networks and optimisers.
+    data : torch.Tensor of shape (n_rows, data_dim)
+        Encoded real rows of this shard, already on the training device.
+    sampler : ConditionSampler
+        Conditions and matching row indices for ``data``.
+    batch_size : int
+        Rows per step; a multiple of the critic's ``pac``.
+
+    Returns
+    -------
+    generator_loss, critic_loss : torch.Tensor
+        Detached scalars.
+    """
+    generator, critic, activate = modules.generator, modules.discriminator, modules.activation
+    noise_shape = (batch_size, modules.embedding_dim)
+
+    for step in range(modules.discriminator_steps):
+        cond, column, category, rows = sampler.sample_train(batch_size)
+        # Only the last critic step's fake batch is kept with gradients: the generator update
+        # reuses it, which saves one generator forward pass per step.
+        with torch.set_grad_enabled(step == modules.discriminator_steps - 1):
+            raw = generator(torch.cat([torch.randn(noise_shape, device=data.device), cond], dim=1))
+            fake = activate(raw)
+        real_input = torch.cat([data[rows], cond], dim=1)
+        fake_input = torch.cat([fake.detach(), cond], dim=1)
+        real_score, fake_score = critic(torch.cat([real_input, fake_input])).chunk(2)
+        critic_loss = fake_score.mean() - real_score.mean()
+        penalty = gradient_penalty(critic, real_input, fake_input)
+        modules.discriminator_optimizer.zero_grad(set_to_none=True)
+        (critic_loss + penalty).backward()
+        modules.discriminator_optimizer.step()
+
+    critic.requires_grad_(False)  # skip weight gradients the generator step would throw away
+    adversarial = -critic(torch.cat([fake, cond], dim=1)).mean()
+    critic.requires_grad_(True)
+    generator_loss = adversarial + sampler.conditional_loss(raw, column, category)
+    modules.generator_optimizer.zero_grad(set_to_none=True)
+    generator_loss.backward()
+    modules.generator_optimizer.step()
+    return generator_loss.detach(), critic_loss.detach()
+
+
+def train(
+    modules: GANModules,
+    data: torch.Tensor,
+    sampler: ConditionSampler,
+    *,
+    epochs: int,
+    batch_size: int,
+    verbose: bool = True,
+    description: str = "TabularGAN",
+) -> pd.DataFrame:
+    """Run ``epochs`` passes of ``len(data) // batch_size`` steps (at least one) each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per-epoch mean ``generator_loss`` and ``discriminator_loss``, indexed by ``epoch``.
+    """
+    steps_per_epoch = max(1, len(data) // batch_size)
+    modules.generator.train()
+    modules.discriminator.train()
+    history = []
+    progress = tqdm(range(epochs), desc=description, disable=not verbose, unit="epoch")
+    for epoch in progress:
+        totals = torch.zeros(2, device=data.device)
+        for _ in range(steps_per_epoch):
+            generator_loss, critic_loss = train_step(modules, data, sampler, batch_size)
+            totals += torch.stack([generator_loss, critic_loss])
+        generator_mean, critic_mean = (totals / steps_per_epoch).tolist()
+        history.append((epoch, generator_mean, critic_mean))
+        progress.set_postfix(G=f"{generator_mean:.3f}", D=f"{critic_mean:.3f}")
+    modules.generator.eval()
+    modules.discriminator.eval()
+    return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")
