@@ -1,0 +1,89 @@
+"""The gansynth command line, end to end."""
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from gansynth.cli import main, read_table
+from gansynth.datasets import load_student_placements
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "students.csv"
+    load_student_placements().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_file(table):
+    path = table.parent / "model.gsyn"
+    assert main(["fit", str(table), "-o", str(path), "--epochs", "2", "--seed", "0", "--quiet"]) == 0
+    return path
+
+
+def test_read_table_parses_iso_dates_and_keeps_other_text(table):
+    frame = read_table(table)
+    assert str(frame["start_date"].dtype) == "datetime64[ns]"
+    assert frame["gender"].dtype == object
+
+
+def test_fit_then_sample_csv_with_seed_and_condition(model_file, tmp_path):
+    out = tmp_path / "rows.csv"
+    args = ["sample", "-m", str(model_file), "--rows", "300", "-o", str(out), "--seed", "3"]
+    assert main(args + ["--condition", "gender=F", "--condition", "placed=True"]) == 0
+    rows = pd.read_csv(out)
+    assert len(rows) == 300 and (rows["gender"] == "F").all() and rows["placed"].all()
+    again = tmp_path / "again.csv"
+    assert main(["sample", "-m", str(model_file), "--rows", "300", "-o", str(again), "--seed", "3",
+                 "--condition", "gender=F", "--condition", "placed=True"]) == 0
+    assert out.read_bytes() == again.read_bytes()
+
+
+def test_sample_writes_parquet_by_extension(model_file, tmp_path):
+    out = tmp_path / "rows.parquet"
+    assert main(["sample", "-m", str(model_file), "--rows", "50", "-o", str(out)]) == 0
+    rows = pd.read_parquet(out)
+    assert len(rows) == 50 and str(rows["start_date"].dtype).startswith("datetime64")
+
+
+def test_sample_without_model_uses_the_embedded_default(tmp_path):
+    out = tmp_path / "default.csv"
+    assert main(["sample", "--rows", "120", "--epochs", "1", "--seed", "0", "--quiet", "-o", str(out)]) == 0
+    rows = pd.read_csv(out)
+    assert list(rows.columns) == list(load_student_placements().columns) and len(rows) == 120
+
+
+def test_info_describes_the_model(model_file, capsys):
+    assert main(["info", str(model_file)]) == 0
+    text = capsys.readouterr().out
+    assert "salary" in text and "integer" in text and "datetime" in text
+
+
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (lambda d, m: ["fit", str(d / "missing.csv"), "-o", str(d / "x.gsyn")], "file not found"),
+        (lambda d, m: ["fit", str(d / "garbage.csv"), "-o", str(d / "x.gsyn")], "cannot read"),
+        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "nope=1"], "unknown condition column 'nope'"),
+        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "gender=X"], "unknown value 'X' for column 'gender'"),
+        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "salary=1"], "cannot condition on column 'salary'"),
+        (lambda d, m: ["sample", "-m", str(d / "garbage.csv"), "--rows", "5"], "not a valid gansynth model"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(make_args, message, model_file, tmp_path, capsys):
+    (tmp_path / "garbage.csv").write_bytes(b"\x00\xff\xfe binary \x00\x01")
+    assert main(make_args(tmp_path, model_file)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("gansynth") is None, reason="console script not installed")
+def test_console_script_is_installed():
+    result = subprocess.run(["gansynth", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("gansynth ")
+    result = subprocess.run([sys.executable, "-m", "gansynth.cli", "sample", "--help"], capture_output=True, text=True)
+    assert "--condition" in result.stdout
