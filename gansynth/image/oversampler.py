@@ -38,8 +38,8 @@ class ImageGANOversampler(BaseOverSampler):
         GAN batch size.
     latent_dim : int, default=64
         GAN noise size.
-    generator_width, discriminator_width : int, default=32
-        GAN network widths.
+    generator_width, discriminator_width : int or "auto", default="auto"
+        GAN network widths (see ``ImageGAN``).
     verbose : bool, default=False
         Show the GAN's progress bar.
     device : str, default="auto"
@@ -68,8 +68,8 @@ class ImageGANOversampler(BaseOverSampler):
         "epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "generator_width": [Interval(numbers.Integral, 1, None, closed="left")],
-        "discriminator_width": [Interval(numbers.Integral, 1, None, closed="left")],
+        "generator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "discriminator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "verbose": ["boolean"],
         "device": [str],
     }
@@ -82,8 +82,8 @@ class ImageGANOversampler(BaseOverSampler):
         epochs="auto",
         batch_size=64,
         latent_dim=64,
-        generator_width=32,
-        discriminator_width=32,
+        generator_width="auto",
+        discriminator_width="auto",
         verbose=False,
         device="auto",
     ):
