@@ -173,7 +173,19 @@ def _add_info(subparsers) -> None:
     parser.set_defaults(handler=_run_info)
 
 
-_SUBCOMMANDS = [_add_fit, _add_sample, _add_info]
+def _add_evaluate(subparsers) -> None:
+    from gansynth.evaluation import add_subcommand  # light: numpy/pandas only until it runs
+
+    add_subcommand(subparsers)
+
+
+def _add_images(subparsers) -> None:
+    from gansynth.image.commands import add_subcommands  # fit-images / sample-images; torch loads on use
+
+    add_subcommands(subparsers)
+
+
+_SUBCOMMANDS = [_add_fit, _add_sample, _add_info, _add_evaluate, _add_images]
 
 
 def build_parser() -> argparse.ArgumentParser:

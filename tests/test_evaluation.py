@@ -215,3 +215,50 @@ def test_save_html_is_self_contained(shuffled_copy_report, tmp_path):
     assert "Privacy failure" in text
     assert isinstance(shuffled_copy_report, EvaluationReport)
     assert "column_shapes" in shuffled_copy_report._repr_html_()
+
+
+def test_cli_prints_summary_and_writes_html(real, tmp_path, capsys):
+    from gansynth.cli import main
+
+    real.to_csv(tmp_path / "real.csv", index=False)
+    real.sample(frac=1, random_state=0).to_csv(tmp_path / "synthetic.csv", index=False)
+    output = tmp_path / "report.html"
+    code = main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv"),
+                 "--target", "label", "-o", str(output), "--max-rows", "300"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "column_pair_trends" in printed and "ml_efficacy_ratio" in printed
+    assert "Privacy failure" in printed
+    assert output.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv"),
+              "--fail-on-flags"])
+    assert exit_info.value.code == 1
+
+
+def test_cli_reports_bad_input_in_one_line(real, tmp_path, capsys):
+    from gansynth.cli import main
+
+    real.to_csv(tmp_path / "real.csv", index=False)
+    real.drop(columns=["x"]).to_csv(tmp_path / "synthetic.csv", index=False)
+    assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv")]) == 2
+    assert "gansynth evaluate: error:" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "real.csv"),
+                 "--target", "nope"]) == 2
+    assert "target 'nope'" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "nope.csv"), str(tmp_path / "synthetic.csv")]) == 2
+
+
+def test_console_script_end_to_end(real, tmp_path):
+    import subprocess
+    import sys
+
+    real.head(200).to_csv(tmp_path / "real.csv", index=False)
+    make_table(200, seed=20).to_csv(tmp_path / "synthetic.csv", index=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "gansynth.cli", "evaluate", str(tmp_path / "real.csv"),
+         str(tmp_path / "synthetic.csv"), "--target", "label", "-o", str(tmp_path / "r.html")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "detection_auc" in result.stdout and (tmp_path / "r.html").exists()
