@@ -1,12 +1,14 @@
 """The ``gansynth fit-images`` and ``gansynth sample-images`` subcommands.
 
 ``gansynth.cli`` registers them by calling :func:`add_subcommands` on its subparsers; each parser
-carries its handler in ``func``, which returns the process exit code.
+carries its handler in ``handler``. Handlers raise ``ValueError`` or ``FileNotFoundError`` for bad
+input, which the CLI prints as one line with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_subcommands(subparsers) -> None:
@@ -29,7 +31,7 @@ def add_subcommands(subparsers) -> None:
     fit.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
     fit.add_argument("--grid", default=None, help="also write a PNG grid of samples, one row per class")
     fit.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    fit.set_defaults(func=_fit_images)
+    fit.set_defaults(handler=_fit_images)
 
     sample = subparsers.add_parser(
         "sample-images",
@@ -45,14 +47,16 @@ def add_subcommands(subparsers) -> None:
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument("--device", default="cpu")
     sample.add_argument("--grid", default=None, help="also write a PNG grid of samples, one row per class")
-    sample.set_defaults(func=_sample_images)
+    sample.set_defaults(handler=_sample_images)
 
 
-def _fit_images(args: argparse.Namespace) -> int:
+def _fit_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
     from gansynth.image.io import read_images
 
     images, labels = read_images(args.data, args.images_key, args.labels_key)
+    if args.epochs != "auto" and not args.epochs.isdigit():
+        raise ValueError(f"--epochs must be a positive integer or 'auto', got {args.epochs!r}")
     epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
     model = ImageGAN(epochs=epochs, batch_size=args.batch_size, layout=args.layout, random_state=args.seed,
                      verbose=not args.quiet, device=args.device)
@@ -60,11 +64,11 @@ def _fit_images(args: argparse.Namespace) -> int:
     path = model.save(args.output)
     if args.grid:
         model.save_grid(args.grid, random_state=args.seed)
-    print(f"wrote {path} ({len(images)} images, {len(model.classes_)} classes, {model.n_epochs_} epochs)")
-    return 0
+    print(f"saved model of {len(images)} images, {len(model.classes_)} classes, {model.n_epochs_} epochs to {path}",
+          file=sys.stderr)
 
 
-def _sample_images(args: argparse.Namespace) -> int:
+def _sample_images(args: argparse.Namespace) -> None:
     import numpy as np
 
     from gansynth.image.gan import ImageGAN
@@ -73,17 +77,16 @@ def _sample_images(args: argparse.Namespace) -> int:
 
     model = load(args.model, device=args.device)
     if not isinstance(model, ImageGAN):
-        raise SystemExit(f"{args.model} holds a {type(model).__name__}, not an ImageGAN; use 'gansynth sample'")
+        raise ValueError(f"{args.model} holds a {type(model).__name__}, not an ImageGAN; use 'gansynth sample'")
     label = None
     if args.label is not None:
         # The command line gives text; match it to the model's own label values.
         matches = [c for c in model.classes_ if str(c) == args.label]
         if not matches:
-            raise SystemExit(f"unknown label {args.label!r}; the model knows {[str(c) for c in model.classes_]}")
+            raise ValueError(f"unknown label {args.label!r}; the model knows {[str(c) for c in model.classes_]}")
         label = matches[0]
     images, labels = model.sample(args.rows, labels=label, random_state=args.seed, return_labels=True)
     path = write_images(args.output, images, np.asarray(labels), model.image_format_)
     if args.grid:
         model.save_grid(args.grid, random_state=args.seed)
-    print(f"wrote {args.rows} images to {path}")
-    return 0
+    print(f"wrote {args.rows} images to {path}", file=sys.stderr)

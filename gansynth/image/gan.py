@@ -19,7 +19,7 @@ from gansynth.image.networks import Discriminator, Generator
 _LOSSES = ("hinge", "non_saturating")
 # Used when epochs="auto": enough updates for recognisable class-conditional samples on 8x8
 # digits and 28x28 Fashion-MNIST, while staying in CPU minutes (see README, "Images").
-_AUTO_STEPS = 2000
+_AUTO_STEPS = 1000
 _MAX_AUTO_EPOCHS = 1000
 
 
@@ -37,7 +37,7 @@ class ImageGAN(BaseEstimator):
     Parameters
     ----------
     epochs : int or "auto", default="auto"
-        Passes over the training images. ``"auto"`` picks enough epochs for about 2000
+        Passes over the training images. ``"auto"`` picks enough epochs for about 1000
         generator updates (at most 1000 epochs), which trains 8x8 digits in seconds and 28x28
         Fashion-MNIST in a few CPU minutes.
     batch_size : int, default=64
