@@ -17,7 +17,7 @@ from ._cells import setting_group
 from ._classifiers import METRICS
 
 BLOCK = ["dataset", "setting", "classifier"]
-# Augmenters present in fewer blocks than this share are kept out of the rank table (ranking them
+# Augmenters present in no more than this share of blocks are kept out of the rank table (ranking them
 # on a subset would compare different problems); they still get paired tests on what they cover.
 RANK_COVERAGE = 0.5
 
@@ -37,7 +37,7 @@ def block_means(ok: pd.DataFrame, metric: str) -> pd.DataFrame:
 def rank_table(means: pd.DataFrame, order: list[str]) -> tuple[pd.Series, int, list[str]]:
     """Mean rank per augmenter over complete blocks, number of blocks, excluded augmenters."""
     coverage = means.notna().mean()
-    kept = [a for a in order if a in means and coverage[a] >= RANK_COVERAGE]
+    kept = [a for a in order if a in means and coverage[a] > RANK_COVERAGE]
     excluded = [a for a in order if a in means and a not in kept]
     complete = means[kept].dropna()
     if complete.empty or len(kept) < 2:
@@ -109,7 +109,18 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
         "",
     ]
     if excluded:
-        lines += [f"Not ranked (results in fewer than {RANK_COVERAGE:.0%} of blocks): {', '.join(excluded)}.", ""]
+        lines += [f"Not in the table's ranks (results in at most {RANK_COVERAGE:.0%} of blocks): "
+                  f"{', '.join(excluded)}. Each is ranked below against the ranked augmenters on the "
+                  "blocks it covers:", ""]
+        kept = [a for a in order if a in ranks.index]
+        head_to_head = []
+        for augmenter in excluded:
+            sub_ranks, n_sub, _ = rank_table(means[[*kept, augmenter]].dropna(subset=[augmenter]), [*kept, augmenter])
+            if n_sub:
+                head_to_head.append({"augmenter": augmenter, "blocks": n_sub,
+                                     **{a: _fmt(sub_ranks.get(a, float("nan")), 2) for a in [augmenter, *kept]}})
+        if head_to_head:
+            lines += [_markdown(pd.DataFrame(head_to_head).fillna("–")), ""]
 
     for reference in ("SMOTE", "none"):
         tests = []

@@ -76,7 +76,7 @@ PROFILES = {
         n_splits=5,
         # SDV defaults (300 epochs) as a user would run them.
         augmenters={**_CHEAP, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
-        gan_variants={"GANOversampler": {}},
+        gan_variants={"GANOversampler": {}, "GANOversampler[filter]": {"quality_filter": "classifier"}},
     ),
 }
 
@@ -138,9 +138,13 @@ def _single_thread_worker() -> None:
 
 
 def run(profile: Profile, loader: Loader, out_dir, *, jobs: int = 1, stem: str = "downstream",
-        include_gan: bool | None = None, time_budget_s: float | None = None, command: str = "",
-        log=print) -> Path:
-    """Run (or resume) the profile, checkpointing to ``<out_dir>/<stem>_runs.csv``; returns the report path."""
+        include_gan: bool | None = None, time_budget_s: float | None = None,
+        report_profile: Profile | None = None, log=print) -> Path:
+    """Run (or resume) the profile, checkpointing to ``<out_dir>/<stem>_runs.csv``; returns the report path.
+
+    ``report_profile`` (default: ``profile``) is what the report counts as planned, so a run
+    restricted to some datasets or augmenters still reports coverage of the whole profile.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / f"{stem}_runs.csv"
@@ -167,9 +171,22 @@ def run(profile: Profile, loader: Loader, out_dir, *, jobs: int = 1, stem: str =
         finished = _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log)
     log(f"{finished} cells run this time")
 
-    covered = len({c.key for c in cells} & done_keys(csv_path))
-    header = _header(profile, command, include_gan, len(cells), covered)
-    return write_report(csv_path, out_dir, stem, header, PRESENTATION_ORDER, planned_cells=len(cells))
+    return report(report_profile or profile, loader, out_dir, stem=stem, include_gan=include_gan)
+
+
+def report(profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream",
+           include_gan: bool | None = None) -> Path:
+    """Rebuild ``<stem>.md`` and the plots from the CSV, counting coverage against ``profile``."""
+    out_dir = Path(out_dir)
+    if include_gan is None:
+        include_gan = gan_oversampler_available()
+    cells = plan_cells(profile, profile.augmenter_specs(include_gan), loader)
+    covered = len({c.key for c in cells} & done_keys(out_dir / f"{stem}_runs.csv"))
+    commands_file = out_dir / f"{stem}_commands.txt"
+    commands = commands_file.read_text().splitlines() if commands_file.exists() else []
+    header = _header(profile, commands, include_gan, len(cells), covered)
+    return write_report(out_dir / f"{stem}_runs.csv", out_dir, stem, header, PRESENTATION_ORDER,
+                        planned_cells=len(cells))
 
 
 def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log) -> int:
@@ -204,15 +221,18 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
     return finished
 
 
-def _header(profile: Profile, command: str, include_gan: bool, planned: int, done: int) -> list[str]:
+def _header(profile: Profile, commands: list[str], include_gan: bool, planned: int, done: int) -> list[str]:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     status = "complete" if done >= planned else f"PARTIAL: {done} of {planned} planned cells finished"
+    produced = ["Produced by these commands, run from the repository root (each resumes the same CSV):", ""]
+    produced += [f"    {line}" for line in commands] if commands else ["    (the benchmarks.downstream API)"]
     return [
         f"# Downstream benchmark ({profile.name} profile)",
         "",
-        f"Produced by: `{command}`" if command else "Produced by the benchmarks.downstream API.",
+        *produced,
+        "",
         f"Report written {now}; status: **{status}**.",
-        f"GANOversampler: {'included' if include_gan else 'not importable when this ran, so not measured'}.",
+        f"GANOversampler: {'planned' if include_gan else 'not importable when the report was written, so not planned'}.",
         "",
         "Method: stratified 75/25 split per repeat; the test part is real and untouched. Settings reshape the "
         "training part only (`ratio_1:R`: all majority rows, minority cut to one per R; `n_N`: stratified "
@@ -236,6 +256,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--out", default="benchmarks/results", help="output folder (default: benchmarks/results)")
     parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (each single-threaded)")
     parser.add_argument("--datasets", help="comma-separated subset of the profile's datasets")
+    parser.add_argument("--augmenters", help="comma-separated subset of the profile's augmenters to run now")
     parser.add_argument("--splits", type=int, help="override the number of repeated splits")
     parser.add_argument("--time-budget", type=float, metavar="MINUTES",
                         help="stop starting new cells after this long; rerun to resume")
@@ -261,30 +282,39 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: unknown datasets {unknown}; known: {', '.join(ALL_DATASETS)}", file=sys.stderr)
             return 2
         profile = replace(profile, datasets=wanted)
+    if args.augmenters:
+        wanted = args.augmenters.split(",")
+        known = {**profile.augmenters, **profile.gan_variants}
+        unknown = [a for a in wanted if a not in known]
+        if unknown:
+            print(f"error: augmenters {unknown} are not in the {profile.name} profile: {', '.join(known)}",
+                  file=sys.stderr)
+            return 2
+        profile = replace(profile, augmenters={a: o for a, o in profile.augmenters.items() if a in wanted},
+                          gan_variants={a: o for a, o in profile.gan_variants.items() if a in wanted})
     if args.splits:
         profile = replace(profile, n_splits=args.splits)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # inherited by spawned workers before numpy loads
     stem = "downstream" if profile.name == "full" else f"downstream_{profile.name}"
-    command = "python -m benchmarks downstream " + shlex.join(argv)
     loader = RegistryLoader(str(Path(args.data_dir).resolve()))
     include_gan = False if args.no_gan else None
+    report_profile = replace(PROFILES[args.profile], n_splits=profile.n_splits)
     if args.report_only:
-        include_gan = gan_oversampler_available() if include_gan is None else include_gan
-        specs = profile.augmenter_specs(include_gan)
-        cells = plan_cells(profile, specs, loader)
-        csv_path = Path(args.out) / f"{stem}_runs.csv"
-        covered = len({c.key for c in cells} & done_keys(csv_path))
-        header = _header(profile, command, include_gan, len(cells), covered)
-        path = write_report(csv_path, args.out, stem, header, PRESENTATION_ORDER, planned_cells=len(cells))
+        path = report(report_profile, loader, args.out, stem=stem, include_gan=include_gan)
     else:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        with (Path(args.out) / f"{stem}_commands.txt").open("a") as handle:
+            started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            handle.write(f"python -m benchmarks downstream {shlex.join(argv)}   # started {started}\n")
         path = run(profile, loader, args.out, jobs=args.jobs, stem=stem, include_gan=include_gan,
-                   time_budget_s=args.time_budget * 60 if args.time_budget else None, command=command)
+                   time_budget_s=args.time_budget * 60 if args.time_budget else None,
+                   report_profile=report_profile)
     print(f"report: {path}")
     return 0
 
 
-__all__ = ["PROFILES", "Profile", "main", "plan_cells", "run"]
+__all__ = ["PROFILES", "Profile", "main", "plan_cells", "report", "run"]
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())

@@ -80,6 +80,12 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
     assert (tmp_path / "mini_runs.csv").read_bytes() == before
     assert "0 to run" in messages[0]
 
+    # An augmenter run on a third of the blocks is kept out of the main ranks but compared head to head.
+    partial = Profile("mini", ("toy",), ("natural",), ("logreg",), 2, {"BorderlineSMOTE": {}})
+    text = run(partial, toy_loader, tmp_path, stem="mini", include_gan=False, report_profile=MINI,
+               log=lambda *_: None).read_text()
+    assert "Each is ranked below" in text and "| BorderlineSMOTE | 2 |" in text
+
 
 def test_failing_augmenter_is_recorded_not_dropped(tmp_path, monkeypatch):
     def broken():
