@@ -67,7 +67,20 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads")
     parser.add_argument("--out", default=str(RESULTS), help="folder for image_*.md/.csv/.png")
     parser.add_argument("--tag", default="image_fashion_mnist", help="file name stem of the results")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild the markdown from an existing CSV (e.g. of a run cut short); needs --judge-accuracy")
+    parser.add_argument("--judge-accuracy", type=float, default=None, help="with --report-only: the feature CNN's logged accuracy")
+    parser.add_argument("--command", default=None, help="with --report-only: the command that produced the CSV")
     args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.report_only:
+        results = pd.read_csv(out / f"{args.tag}.csv")
+        from gansynth.image.datasets import FASHION_MNIST_CLASSES
+
+        command = (args.command or "?") + " (markdown rebuilt from its CSV with --report-only)"
+        write_markdown(out / f"{args.tag}.md", results, command, args.judge_accuracy, args.judge_images,
+                       float("nan"), FASHION_MNIST_CLASSES)
+        return 0
 
     import torch
 
@@ -82,7 +95,6 @@ def main(argv=None):
     from gansynth.image.oversampler import ImageGANOversampler
 
     started = time.time()
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     train_x, train_y = load_fashion_mnist("train", data_dir=args.data_dir, download=False)
     test_x, test_y = load_fashion_mnist("test", data_dir=args.data_dir, download=False)
@@ -160,7 +172,9 @@ def write_markdown(path, results, command, judge_accuracy, judge_images, seconds
     lines = [
         "# Fashion-MNIST: ImageGANOversampler vs random over-sampling vs real data only",
         "",
-        f"Command: `{command}` (run from the repository root; {seconds / 60:.1f} min in total).",
+        f"Command: `{command}` (run from the repository root"
+        + ("" if np.isnan(seconds) else f"; {seconds / 60:.1f} min in total on 1 thread of a 2-core CPU shared with other jobs")
+        + ").",
         "",
         f"Minority classes in the imbalanced variant: {', '.join(class_names[c] for c in MINORITY_CLASSES)} "
         "(20 training images each, 2% of the 1,000 kept for the other classes). Low-data: 20 images per class, "

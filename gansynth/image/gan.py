@@ -60,6 +60,10 @@ class ImageGAN(BaseEstimator):
         Weight of the R1 gradient penalty on real images (Mescheder et al., 2018); 0 disables it.
     generator_lr, discriminator_lr : float, default=2e-4
         Adam learning rates (betas 0.5, 0.999).
+    class_balance : bool, default=False
+        Draw training images with equal total probability per class (with replacement) instead
+        of uniformly, so rare classes get as many generator updates as common ones. The
+        oversampler turns this on: the classes it must generate are the rare ones.
     layout : {"auto", "nhw", "nhwc", "nchw"}, default="auto"
         Layout of the images passed to ``fit``. ``"auto"``: 3-d arrays are (n, h, w); a 4-d array
         is channels-first when axis 1 has 1 or 3 entries and the last axis does not, and
@@ -101,6 +105,7 @@ class ImageGAN(BaseEstimator):
         r1_gamma=1.0,
         generator_lr=2e-4,
         discriminator_lr=2e-4,
+        class_balance=False,
         layout="auto",
         random_state=None,
         verbose=True,
@@ -117,6 +122,7 @@ class ImageGAN(BaseEstimator):
         self.r1_gamma = r1_gamma
         self.generator_lr = generator_lr
         self.discriminator_lr = discriminator_lr
+        self.class_balance = class_balance
         self.layout = layout
         self.random_state = random_state
         self.verbose = verbose
@@ -237,8 +243,14 @@ class ImageGAN(BaseEstimator):
         discriminator.train()
         history = []
         progress = tqdm(range(self.n_epochs_), desc="ImageGAN", disable=not self.verbose, unit="epoch")
+        if self.class_balance:
+            counts = torch.bincount(targets, minlength=len(self.classes_)).to(torch.float64)
+            weights = (1.0 / counts)[targets]
         for epoch in progress:
-            order = torch.randperm(data.shape[0], device=data.device)
+            if self.class_balance:
+                order = torch.multinomial(weights, batches_per_epoch * batch_size, replacement=True)
+            else:
+                order = torch.randperm(data.shape[0], device=data.device)
             d_total = g_total = 0.0
             for step in range(batches_per_epoch):
                 index = order[step * batch_size : (step + 1) * batch_size]

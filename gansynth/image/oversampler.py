@@ -40,6 +40,9 @@ class ImageGANOversampler(BaseOverSampler):
         GAN noise size.
     generator_width, discriminator_width : int or "auto", default="auto"
         GAN network widths (see ``ImageGAN``).
+    class_balance : bool, default=True
+        Train the GAN on class-balanced batches (see ``ImageGAN``), so that the rare classes it has
+        to generate get as many updates as the common ones.
     verbose : bool, default=False
         Show the GAN's progress bar.
     device : str, default="auto"
@@ -70,6 +73,7 @@ class ImageGANOversampler(BaseOverSampler):
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "generator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "discriminator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "class_balance": ["boolean"],
         "verbose": ["boolean"],
         "device": [str],
     }
@@ -84,6 +88,7 @@ class ImageGANOversampler(BaseOverSampler):
         latent_dim=64,
         generator_width="auto",
         discriminator_width="auto",
+        class_balance=True,
         verbose=False,
         device="auto",
     ):
@@ -95,6 +100,7 @@ class ImageGANOversampler(BaseOverSampler):
         self.latent_dim = latent_dim
         self.generator_width = generator_width
         self.discriminator_width = discriminator_width
+        self.class_balance = class_balance
         self.verbose = verbose
         self.device = device
 
@@ -127,6 +133,7 @@ class ImageGANOversampler(BaseOverSampler):
             latent_dim=self.latent_dim,
             generator_width=self.generator_width,
             discriminator_width=self.discriminator_width,
+            class_balance=self.class_balance,
             layout="nhw" if len(shape) == 2 else "auto",
             random_state=draw_seed(rng),
             verbose=self.verbose,
