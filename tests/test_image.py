@@ -222,14 +222,9 @@ def test_fashion_mnist_loader_reads_the_shared_files():
 
 
 def _run_image_command(argv):
-    import argparse
+    from gansynth.cli import main
 
-    from gansynth.image.commands import add_subcommands
-
-    parser = argparse.ArgumentParser(prog="gansynth")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv)
 
 
 def test_fit_images_and_sample_images_commands(digits, tmp_path):
@@ -258,6 +253,9 @@ def test_fit_images_and_sample_images_commands(digits, tmp_path):
     # The PNGs hold the same pixels as the .npz output for the same seed and labels.
     expected = gansynth.load(model_path).sample(6, labels=4, random_state=1)
     np.testing.assert_array_equal(again, expected)
+
+    assert _run_image_command(["sample-images", "-m", str(model_path), "--rows", "2", "--label", "cat",
+                               "-o", str(tmp_path / "x.npz")]) == 2  # unknown label: one-line error, status 2
 
     # A folder of class sub-folders trains a conditional model too.
     assert _run_image_command(["fit-images", str(folder), "-o", str(tmp_path / "f.gsyn"), "--epochs", "1", "-q"]) == 0
