@@ -94,7 +94,7 @@ def markdown(report, reference, command, fit_seconds, rows):
     fmt = lambda v: "n/a" if v is None or not np.isfinite(v) else f"{v:.3f}"  # noqa: E731
     for row in summary.itertuples():
         lines.append(f"| {row.metric} | {fmt(row.score)} | {fmt(reference_scores.get(row.metric))} "
-                     f"| {row.better} | {row.description} |")
+                     f"| {row.better} | {row.description.replace('|', chr(92) + '|')} |")
     lines += ["", "Flags:" if report.flags else "Flags: none."]
     lines += [f"- {flag}" for flag in report.flags]
     worst = report.details("columns").sort_values("score").head(3)

@@ -32,7 +32,9 @@ def goodness(report, metric, score):
     if score is None or not np.isfinite(score):
         return None
     if metric == "detection_auc":
-        return float(np.clip(1 - 2 * (score - 0.5), 0, 1))
+        # Far below 0.5 is no better than far above: the classifier is misled by rows present in
+        # both tables (copies), which is itself a finding.
+        return float(np.clip(1 - 2 * abs(score - 0.5), 0, 1))
     if metric == "exact_copy_rate":
         return 0.0 if any(flag.startswith("Privacy failure") for flag in report.flags) else 1.0
     if metric in ("ml_efficacy_real", "ml_efficacy_synthetic"):

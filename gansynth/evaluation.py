@@ -775,7 +775,8 @@ def evaluate(
          "Mean of column shapes and column-pair trends (SDMetrics' overall quality score)."),
         ("detection_auc", detection_auc, "lower",
          f"ROC-AUC of gradient boosting telling real from synthetic rows ({cv}-fold CV). "
-         "0.5 = indistinguishable, 1 = trivially told apart."),
+         "0.5 = indistinguishable, 1 = trivially told apart; well below 0.5 happens when synthetic "
+         "rows copy real rows (a copy in the training fold misleads the classifier)."),
     ]
     if ml_table is not None:
         by_source = ml_table.set_index("trained_on")["score"]
