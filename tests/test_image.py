@@ -89,10 +89,11 @@ def test_conditional_samples_follow_their_labels_on_digits(digits):
     assert len(model.loss_history_) == 30
 
 
-def test_same_seed_same_model_and_samples(digits):
+@pytest.mark.parametrize("class_balance", [False, True])
+def test_same_seed_same_model_and_samples(digits, class_balance):
     images, labels = digits
-    first = ImageGAN(random_state=3, **TINY).fit(images[:200], labels[:200])
-    second = ImageGAN(random_state=3, **TINY).fit(images[:200], labels[:200])
+    first = ImageGAN(random_state=3, class_balance=class_balance, **TINY).fit(images[:200], labels[:200])
+    second = ImageGAN(random_state=3, class_balance=class_balance, **TINY).fit(images[:200], labels[:200])
     np.testing.assert_array_equal(first.sample(20, random_state=5), second.sample(20, random_state=5))
     assert not np.array_equal(first.sample(20, random_state=5), first.sample(20, random_state=6))
     before = torch.random.get_rng_state()
