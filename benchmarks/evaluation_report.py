@@ -99,9 +99,12 @@ def markdown(report, reference, command, fit_seconds, rows):
     lines += [f"- {flag}" for flag in report.flags]
     worst = report.details("columns").sort_values("score").head(3)
     pairs = report.details("pairs").sort_values("score").head(3)
+    telltale = report.details("columns").sort_values("detection_auc", ascending=False).head(3)
     lines += [
         "",
         "Weakest columns: " + ", ".join(f"{r.column} ({r.score:.3f})" for r in worst.itertuples()) + ".",
+        "Columns that give the synthetic rows away on their own (univariate detection ROC-AUC): "
+        + ", ".join(f"{r.column} ({r.detection_auc:.3f})" for r in telltale.itertuples()) + ".",
         "Weakest pairs: " + ", ".join(f"{r.column_1} x {r.column_2} ({r.score:.3f})"
                                      for r in pairs.itertuples()) + ".",
         "",

@@ -327,7 +327,11 @@ def render(report):
         sections += [f"<h2>ML efficacy: predicting <code>{html.escape(str(target))}</code></h2>",
                      _table(report.tables_["ml_efficacy"])]
     sections += [
-        "<h2>Per-column details</h2>", _table(report.tables_["columns"]),
+        "<h2>Per-column details</h2>",
+        '<p class="note">score: SDMetrics\' shape score. detection_auc: how well this column alone '
+        "tells synthetic from real rows (0.5 = not at all); the highest values point at what gives "
+        "the synthetic data away.</p>",
+        _table(report.tables_["columns"]),
         "<h2>Detection folds</h2>", _table(report.tables_["detection"]),
         "<h2>How these numbers were made</h2>",
         f'<p class="note">Real rows: {info["real_rows"]:,}; synthetic rows: {info["synthetic_rows"]:,}; '

@@ -322,6 +322,49 @@ def _detection(real, synthetic, kinds, cv, seed):
     return float(np.mean(aucs)), aucs
 
 
+def _column_cells(real, synthetic, kind, bins=20):
+    """Put each value of one column into a cell shared by both tables, for univariate detection.
+
+    Categories are their own cells. Numbers get quantile bins over both tables, and every value
+    holding at least 5% of the real rows (a spike such as capital-gain = 0) gets a cell of its own,
+    so that "exactly 0" and "close to 0" are told apart. Missing values share one cell.
+    """
+    if kind not in _CONTINUOUS:
+        text = pd.concat([real, synthetic]).map(lambda v: "\0missing" if pd.isna(v) else str(v))
+        return pd.factorize(text)[0]
+    values = np.r_[_as_float(real, kind), _as_float(synthetic, kind)]
+    present = ~np.isnan(values)
+    cells = np.full(len(values), -1)
+    if present.any():
+        edges = np.unique(np.quantile(values[present], np.linspace(0, 1, bins + 1)))
+        cells[present] = np.digitize(values[present], edges[1:-1])
+        spikes, counts = np.unique(values[: len(real)][present[: len(real)]], return_counts=True)
+        for offset, spike in enumerate(spikes[counts >= 0.05 * len(real)]):
+            cells[values == spike] = bins + 1 + offset
+    return cells
+
+
+def _univariate_detection(real, synthetic, kinds):
+    """Per column, the ROC-AUC of telling the tables apart from that column alone.
+
+    Each row is scored by the synthetic share of its cell (tables weighted equally); with at most a
+    few dozen cells per column and thousands of rows this in-sample AUC is close to what a
+    cross-validated one would be, and it takes milliseconds instead of a model fit per column.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
+    out = {}
+    for column, kind in kinds.items():
+        cells = _column_cells(real[column], synthetic[column], kind)
+        cells = pd.factorize(cells)[0]
+        real_share = np.bincount(cells[: len(real)], minlength=cells.max() + 1) / len(real)
+        synthetic_share = np.bincount(cells[len(real):], minlength=cells.max() + 1) / len(synthetic)
+        score = synthetic_share / (synthetic_share + real_share)
+        out[column] = float(roc_auc_score(y, score[cells]))
+    return out
+
+
 def _infer_task(values, kind):
     if kind == "datetime":
         raise ValueError("ML efficacy needs a categorical or numeric `target`, not a datetime column.")
@@ -515,7 +558,8 @@ class EvaluationReport:
         Parameters
         ----------
         table : str, optional
-            One of ``"columns"`` (column shapes), ``"pairs"`` (column-pair trends), ``"detection"``
+            One of ``"columns"`` (missing shares, shape score and the ROC-AUC of telling the
+            tables apart from that column alone), ``"pairs"`` (column-pair trends), ``"detection"``
             (per-fold ROC-AUC), ``"ml_efficacy"`` (only with a target) and ``"privacy"`` (DCR
             quantiles and copy rates). ``None`` returns them all in a dict.
 
@@ -721,6 +765,9 @@ def evaluate(
 
     tick = time.perf_counter()
     detection_auc, fold_aucs = _detection(real_sample, synthetic_sample, kinds, cv, _seed(rng))
+    columns_table["detection_auc"] = columns_table["column"].map(
+        _univariate_detection(real_sample, synthetic_sample, kinds)
+    )
     timings["detection"] = time.perf_counter() - tick
     detection_table = pd.DataFrame({"fold": np.arange(1, len(fold_aucs) + 1), "roc_auc": fold_aucs})
 

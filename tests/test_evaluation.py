@@ -271,3 +271,12 @@ def test_pair_trends_bin_numbers_on_the_real_range(real):
     pairs = evaluate(real, synthetic, random_state=0).details("pairs")
     with_count = pairs[(pairs["column_1"] == "count") | (pairs["column_2"] == "count")]
     assert with_count["score"].min() > 0.9
+
+
+def test_per_column_detection_points_at_the_changed_column(real):
+    synthetic = real.sample(frac=1, random_state=3).reset_index(drop=True)
+    synthetic["count"] = synthetic["count"] + 2
+    columns = evaluate(real, synthetic, random_state=0).details("columns").set_index("column")
+    assert columns["detection_auc"].idxmax() == "count"
+    assert columns.loc["count", "detection_auc"] > 0.7
+    assert columns.drop(index="count")["detection_auc"].max() < 0.55
