@@ -41,11 +41,13 @@ class ConditionSampler:
         :meth:`sample_train`; a loaded model samples from ``counts`` alone.
     log_frequency : bool, default=True
         Train on categories drawn at log-frequency, so rare categories are seen often enough.
+    column_weights : sequence of float or None, default=None
+        Relative probability of conditioning on each column during training; uniform when None.
     device : torch.device
         Where all tables live.
     """
 
-    def __init__(self, counts, data_starts, codes=None, log_frequency=True, device="cpu"):
+    def __init__(self, counts, data_starts, codes=None, log_frequency=True, column_weights=None, device="cpu"):
         counts = [np.asarray(c, dtype=np.int64) for c in counts]
         widths = [len(c) for c in counts]
         self.n_columns = len(counts)
@@ -77,9 +79,14 @@ class ConditionSampler:
             data_index[j, :width] = np.arange(start, start + width)
             valid[j, :width] = True
 
+        weights = np.ones(self.n_columns) if column_weights is None else np.asarray(column_weights, dtype=float)
+        if len(weights) != self.n_columns or (weights < 0).any() or (self.n_columns and weights.sum() <= 0):
+            raise ValueError(f"column_weights must be {self.n_columns} non-negative numbers, not all zero")
+
         def tensor(array, dtype=torch.long):
             return torch.as_tensor(np.asarray(array), dtype=dtype, device=self.device)
 
+        self.column_probabilities = tensor(weights / max(weights.sum(), 1e-12), dtype=torch.float32)
         self.offsets = tensor(offsets)
         self.widths_t = tensor(widths if widths else np.zeros(0))
         self.train_cumulative = _padded_cumulative(train_p, max_width).to(self.device)
@@ -91,8 +98,11 @@ class ConditionSampler:
         self.data_index = tensor(data_index)
         self.data_valid = tensor(valid, dtype=torch.bool)
 
-    def _draw(self, batch_size: int, cumulative: torch.Tensor):
-        column = torch.randint(self.n_columns, (batch_size,), device=self.device)
+    def _draw(self, batch_size: int, cumulative: torch.Tensor, weighted: bool):
+        if weighted:
+            column = torch.multinomial(self.column_probabilities, batch_size, replacement=True)
+        else:
+            column = torch.randint(self.n_columns, (batch_size,), device=self.device)
         u = torch.rand(batch_size, 1, device=self.device)
         category = (cumulative[column] < u).sum(dim=1)
         category = torch.minimum(category, self.widths_t[column] - 1)
@@ -121,7 +131,7 @@ class ConditionSampler:
             rows = torch.randint(self.n_rows, (batch_size,), device=self.device)
             empty = torch.zeros(batch_size, 0, device=self.device)
             return empty, None, None, rows
-        column, category = self._draw(batch_size, self.train_cumulative)
+        column, category = self._draw(batch_size, self.train_cumulative, weighted=True)
         group = self.offsets[column] + category
         pick = (torch.rand(batch_size, device=self.device) * self.row_count[group]).long()
         rows = self.sorted_rows[self.row_start[group] + pick]
@@ -131,7 +141,7 @@ class ConditionSampler:
         """Conditions drawn at the categories' real frequencies, for unconditional sampling."""
         if self.n_columns == 0:
             return torch.zeros(batch_size, 0, device=self.device)
-        column, category = self._draw(batch_size, self.empirical_cumulative)
+        column, category = self._draw(batch_size, self.empirical_cumulative, weighted=False)
         return self.one_hot(column, category)
 
     def conditional_loss(self, raw_output: torch.Tensor, column, category) -> torch.Tensor:

@@ -164,7 +164,7 @@ class TabularGAN(BaseEstimator):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive; got {getattr(self, name)!r}")
 
-    def fit(self, data, discrete_columns="auto", column_kinds=None):
+    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_weights=None):
         """Fit the GAN on a table.
 
         Parameters
@@ -177,6 +177,10 @@ class TabularGAN(BaseEstimator):
         column_kinds : dict or None, default=None
             Explicit ``{column: kind}`` overrides, kind being one of ``continuous``, ``integer``,
             ``datetime``, ``boolean`` or ``categorical``.
+        condition_weights : dict or None, default=None
+            ``{discrete column: weight}``: how often training conditions on each discrete column,
+            relative to the default weight 1. A class label that will be sampled conditionally
+            (as :class:`~gansynth.GANOversampler` does) learns faster with a larger weight.
 
         Returns
         -------
@@ -205,7 +209,12 @@ class TabularGAN(BaseEstimator):
         codes = np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1) if blocks else np.zeros((len(matrix), 0))
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
         self.condition_sampler_ = ConditionSampler(
-            counts, [s for _, s, _ in blocks], codes=codes, log_frequency=self.log_frequency, device=self.device_
+            counts,
+            [s for _, s, _ in blocks],
+            codes=codes,
+            log_frequency=self.log_frequency,
+            column_weights=self._condition_weights(condition_weights, blocks),
+            device=self.device_,
         )
         data_tensor = torch.from_numpy(matrix).to(self.device_)
 
@@ -232,6 +241,15 @@ class TabularGAN(BaseEstimator):
             )
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
+
+    def _condition_weights(self, weights, blocks):
+        if not weights:
+            return None
+        names = [spec.name for spec in self.columns_]
+        for name in weights:
+            if name not in names or not self.columns_[names.index(name)].is_discrete:
+                raise ValueError(f"condition_weights names {name!r}, which is not a discrete column")
+        return [float(weights.get(names[column], 1.0)) for column, _, _ in blocks]
 
     def _build_networks(self) -> None:
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim

@@ -1,0 +1,200 @@
+"""GANOversampler: imbalanced-learn's own checks, pipelines, mixed input and edge cases."""
+
+import pickle
+from collections import Counter
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline
+from imblearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.preprocessing import OneHotEncoder
+
+from gansynth import GANOversampler
+from gansynth.oversampler import auto_training_steps
+
+FAST = dict(epochs=3, embedding_dim=16, generator_dim=(32, 32), discriminator_dim=(32, 32), random_state=0)
+
+
+@parametrize_with_checks([GANOversampler(random_state=0)])
+def test_imblearn_estimator_checks_at_defaults(estimator, check):
+    check(estimator)
+
+
+def mixed_table(n=300, seed=0, minority=30):
+    rng = np.random.default_rng(seed)
+    y = np.array(["rare"] * minority + ["common"] * (n - minority), dtype=object)
+    X = pd.DataFrame(
+        {
+            "income": np.where(y == "rare", 80.0, 40.0) + rng.normal(0, 5, n),
+            "age": rng.integers(18, 80, n).astype("int64"),
+            "city": pd.Categorical(rng.choice(["north", "south", "east"], n)),
+            "member": rng.random(n) < 0.4,
+            "score": rng.normal(size=n),
+        }
+    )
+    X.loc[rng.random(n) < 0.15, "score"] = np.nan
+    return X, pd.Series(y, name="label")
+
+
+def test_dataframe_in_dataframe_out_with_dtypes_and_original_rows_first():
+    X, y = mixed_table()
+    X_res, y_res = GANOversampler(**FAST).fit_resample(X, y)
+    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series) and y_res.name == "label"
+    pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
+    pd.testing.assert_frame_equal(X_res.iloc[: len(X)].reset_index(drop=True), X.reset_index(drop=True))
+    assert (y_res.iloc[: len(y)].to_numpy() == y.to_numpy()).all()
+    assert Counter(y_res) == {"rare": 270, "common": 270}
+    assert set(X_res["city"].cat.categories) == set(X["city"].cat.categories)
+    assert X_res["score"].isna().any(), "NaN survives in real rows and may be generated"
+
+
+def test_generated_rows_follow_their_class():
+    X, y = mixed_table(n=600, minority=60)
+    sampler = GANOversampler(random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    new = X_res.iloc[len(X) :]
+    assert (y_res.iloc[len(X) :] == "rare").all()
+    # rare rows have income ~80, common ~40: conditioning on the class must carry that over
+    assert new["income"].mean() > 60, new["income"].mean()
+
+
+def test_numpy_float32_and_string_labels_keep_their_types():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3)).astype(np.float32)
+    y = np.array(["a"] * 100 + ["b"] * 20)
+    X_res, y_res = GANOversampler(**FAST).fit_resample(X, y)
+    assert X_res.dtype == np.float32 and y_res.dtype == y.dtype
+    assert (X_res[:120] == X).all() and Counter(y_res) == {"a": 100, "b": 100}
+
+
+def test_multiclass_dict_strategy_gives_exact_counts():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    y = np.repeat([0, 1, 2], [140, 40, 20])
+    X_res, y_res = GANOversampler(sampling_strategy={1: 90, 2: 55}, **FAST).fit_resample(X, y)
+    assert Counter(y_res) == {0: 140, 1: 90, 2: 55}
+
+
+@pytest.mark.parametrize("strategy, expected", [("minority", {0: 100, 1: 30, 2: 100}), (0.5, None), ("all", {0: 100, 1: 100, 2: 100})])
+def test_sampling_strategy_semantics_match_imblearn(strategy, expected):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 3))
+    y = np.repeat([0, 1, 2], [100, 30, 30])
+    if strategy == 0.5:
+        y, X = y[:130], X[:130]
+        expected = {0: 100, 1: 50}
+    _, y_res = GANOversampler(sampling_strategy=strategy, **FAST).fit_resample(X, y)
+    if strategy == "minority":  # imblearn picks the first minority class on ties
+        assert sorted(Counter(y_res).values()) == [30, 100, 100]
+    else:
+        assert Counter(y_res) == expected
+
+
+def test_augment_ratio_adds_rows_to_every_class():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.repeat([0, 1], [40, 20])
+    _, y_res = GANOversampler(sampling_strategy={}, augment_ratio=1.0, **FAST).fit_resample(X, y)
+    assert Counter(y_res) == {0: 80, 1: 40}
+    _, y_res = GANOversampler(augment_ratio=0.5, **FAST).fit_resample(X, y)
+    assert Counter(y_res) == {0: 60, 1: 50}
+
+
+def test_two_row_minority_warns_and_one_row_minority_errors():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(52, 2))
+    y = np.array([0] * 50 + [1] * 2)
+    with pytest.warns(UserWarning, match="class 1 has only 2 rows"):
+        _, y_res = GANOversampler(**FAST).fit_resample(X, y)
+    assert Counter(y_res) == {0: 50, 1: 50}
+    with pytest.raises(ValueError, match="class 1 has 1 row"):
+        GANOversampler(**FAST).fit_resample(X[:51], y[:51])
+
+
+def test_fifty_row_table():
+    X, y = mixed_table(n=50, minority=8)
+    sampler = GANOversampler(random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert len(X_res) == 84 and Counter(y_res) == {"rare": 42, "common": 42}
+    assert sampler.training_steps_ == auto_training_steps(50)
+
+
+def test_categorical_features_by_index_name_and_mask():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=100), rng.integers(0, 3, 100)]).astype(float)
+    y = np.repeat([0, 1], [80, 20])
+    for spec in ([1], [False, True]):
+        sampler = GANOversampler(categorical_features=spec, **FAST)
+        X_res, _ = sampler.fit_resample(X, y)
+        assert set(np.unique(X_res[:, 1])) <= {0.0, 1.0, 2.0}
+        assert sampler.gan_.columns_[1].kind == "categorical"
+    frame = pd.DataFrame(X, columns=["x", "code"])
+    sampler = GANOversampler(categorical_features=["code"], **FAST)
+    sampler.fit_resample(frame, y)
+    assert sampler.gan_.columns_[1].kind == "categorical"
+    with pytest.raises(ValueError, match="unknown column 'nope'"):
+        GANOversampler(categorical_features=["nope"], **FAST).fit_resample(frame, y)
+    with pytest.raises(ValueError, match="mask has 1 entries for 2 features"):
+        GANOversampler(categorical_features=[True], **FAST).fit_resample(X, y)
+
+
+def test_quality_filter_keeps_exact_counts():
+    X, y = mixed_table()
+    X_res, y_res = GANOversampler(quality_filter="classifier", **FAST).fit_resample(X, y)
+    assert Counter(y_res) == {"rare": 270, "common": 270}
+    pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
+
+
+def test_same_seed_same_rows_and_no_transform():
+    X, y = mixed_table()
+    a = GANOversampler(**FAST).fit_resample(X, y)[0]
+    b = GANOversampler(**FAST).fit_resample(X, y)[0]
+    pd.testing.assert_frame_equal(a, b)
+    assert not hasattr(GANOversampler(), "transform")
+
+
+def pipeline(**sampler_params):
+    from sklearn.compose import ColumnTransformer
+
+    encode = ColumnTransformer(
+        [("cat", OneHotEncoder(handle_unknown="ignore"), ["city", "member"])],
+        remainder="passthrough",
+    )
+    from sklearn.impute import SimpleImputer
+
+    return Pipeline(
+        [
+            ("aug", GANOversampler(**{**FAST, **sampler_params})),
+            ("encode", encode),
+            ("impute", SimpleImputer()),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+
+
+def test_pipeline_cross_validation_and_grid_search():
+    X, y = mixed_table()
+    scores = cross_val_score(pipeline(), X, y, cv=StratifiedKFold(3), scoring="balanced_accuracy")
+    assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
+    search = GridSearchCV(pipeline(), {"aug__epochs": [1, 2]}, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search.fit(X, y)
+    assert search.best_params_["aug__epochs"] in (1, 2)
+    assert search.best_estimator_.named_steps["aug"].epochs == search.best_params_["aug__epochs"]
+
+
+def test_clone_pickle_and_pipeline_memory(tmp_path):
+    X, y = mixed_table()
+    sampler = GANOversampler(**FAST)
+    assert clone(sampler).get_params() == sampler.get_params()
+    sampler.fit_resample(X, y)
+    restored = pickle.loads(pickle.dumps(sampler))
+    pd.testing.assert_frame_equal(restored.gan_.sample(20, random_state=1), sampler.gan_.sample(20, random_state=1))
+    model = pipeline()
+    model.set_params(memory=joblib.Memory(tmp_path, verbose=0))
+    model.fit(X, y)
+    assert model.predict(X.head(5)).shape == (5,)
