@@ -261,3 +261,14 @@ def test_fit_images_and_sample_images_commands(digits, tmp_path):
     # A folder of class sub-folders trains a conditional model too.
     assert _run_image_command(["fit-images", str(folder), "-o", str(tmp_path / "f.gsyn"), "--epochs", "1", "-q"]) == 0
     assert gansynth.load(tmp_path / "f.gsyn").classes_.tolist() == ["4"]
+
+
+def test_oversampler_skips_training_when_nothing_is_needed(digits):
+    images, labels = digits
+    keep = np.concatenate([np.flatnonzero(labels == c)[:20] for c in range(10)])
+    X, y = images[keep].reshape(len(keep), -1), labels[keep]
+    sampler = ImageGANOversampler(image_shape=(8, 8), epochs=1, device="cpu")
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.gan_ is None
+    np.testing.assert_array_equal(X_res, X)
+    np.testing.assert_array_equal(y_res, y)

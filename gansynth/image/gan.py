@@ -173,8 +173,7 @@ class ImageGAN(BaseEstimator):
         self.device_ = device
         data = image_format.to_tensor(images).to(device)
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
-        self._train_seed = draw_seed(self.random_state)
-        with seeded_torch(self._train_seed, device):
+        with seeded_torch(draw_seed(self.random_state), device):
             self._build_networks()
             self.loss_history_ = self._train(data, targets, batch_size, batches_per_epoch)
         return self

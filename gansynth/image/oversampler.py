@@ -52,8 +52,9 @@ class ImageGANOversampler(BaseOverSampler):
     ----------
     sampling_strategy_ : dict
         Class to number of images generated for it.
-    gan_ : ImageGAN
-        The fitted GAN.
+    gan_ : ImageGAN or None
+        The fitted GAN; ``None`` when ``sampling_strategy_`` asked for no new images, in which case
+        no GAN is trained.
     n_features_in_ : int
         Number of pixel values per image.
 
@@ -122,6 +123,10 @@ class ImageGANOversampler(BaseOverSampler):
         return X, y, binarize_y
 
     def _fit_resample(self, X, y):
+        if sum(self.sampling_strategy_.values()) == 0:
+            # Nothing to add (e.g. "auto" on balanced classes): skip the costly GAN training.
+            self.gan_ = None
+            return X.copy(), y.copy()
         shape = tuple(int(s) for s in self.image_shape)
         images = X.reshape((len(X),) + shape)
         # One integer seed for training and one for sampling, so a RandomState instance is
