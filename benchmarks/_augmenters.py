@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -275,9 +276,10 @@ _FACTORIES: dict[str, tuple[Callable[..., Augment], int]] = {
     "SMOTE": (_smote_family, CHEAP),
     "ADASYN": (_adasyn, CHEAP),
     "BorderlineSMOTE": (_borderline_smote, CHEAP),
-    "GaussianCopula": (lambda **o: _sdv("gaussian_copula", **o), GENERATOR),
-    "CTGAN": (lambda **o: _sdv("ctgan", **o), GENERATOR),
-    "TVAE": (lambda **o: _sdv("tvae", **o), GENERATOR),
+    # partial, not lambda: specs travel to spawned worker processes by pickle.
+    "GaussianCopula": (partial(_sdv, "gaussian_copula"), GENERATOR),
+    "CTGAN": (partial(_sdv, "ctgan"), GENERATOR),
+    "TVAE": (partial(_sdv, "tvae"), GENERATOR),
     "GANOversampler": (_gan_oversampler, GENERATOR),
 }
 

@@ -138,12 +138,14 @@ def test_sdv_generator_is_class_conditional(tmp_path):
 
 
 def test_parallel_jobs_match_serial(tmp_path):
-    profile = Profile("mini", ("toy",), ("natural",), ("logreg",), 2, {"none": {}, "SMOTE": {}})
+    # GaussianCopula too: every registered factory must survive pickling into spawned workers.
+    profile = Profile("mini", ("toy",), ("natural",), ("logreg",), 2, {"none": {}, "SMOTE": {}, "GaussianCopula": {}})
     run(profile, toy_loader, tmp_path / "serial", stem="p", include_gan=False, log=lambda *_: None)
     run(profile, toy_loader, tmp_path / "parallel", stem="p", jobs=2, include_gan=False, log=lambda *_: None)
 
     def scores(folder):
         frame = pd.read_csv(folder / "p_runs.csv")
+        assert set(frame["status"]) == {"ok"}, frame["error"].dropna().tolist()
         return frame.set_index(["split", "augmenter"])["pr_auc"].sort_index()
 
     pd.testing.assert_series_equal(scores(tmp_path / "serial"), scores(tmp_path / "parallel"))
