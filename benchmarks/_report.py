@@ -46,6 +46,18 @@ def rank_table(means: pd.DataFrame, order: list[str]) -> tuple[pd.Series, int, l
     return ranks.mean().reindex(kept), len(complete), excluded
 
 
+def friedman_line(means: pd.DataFrame, ranked: list[str]) -> str:
+    """Friedman test over the complete blocks of the ranked augmenters, as one sentence."""
+    from scipy.stats import friedmanchisquare
+
+    complete = means[ranked].dropna()
+    if len(ranked) < 3 or len(complete) < 2:
+        return ""
+    statistic, p_value = friedmanchisquare(*(complete[a] for a in ranked))
+    return (f"Friedman test over these {len(ranked)} augmenters and {len(complete)} blocks: "
+            f"χ² = {statistic:.2f}, p = {p_value:.2g}.")
+
+
 def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | None:
     """Paired comparison of ``augmenter`` against ``reference`` over the blocks both cover."""
     from scipy.stats import wilcoxon
@@ -108,6 +120,9 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
         _markdown(pd.DataFrame(rows)),
         "",
     ]
+    friedman = friedman_line(means, list(ranks.index))
+    if friedman:
+        lines += [friedman, ""]
     if excluded:
         lines += [f"Not in the table's ranks (results in at most {RANK_COVERAGE:.0%} of blocks): "
                   f"{', '.join(excluded)}. Each is ranked below against the ranked augmenters on the "

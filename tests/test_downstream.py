@@ -71,6 +71,7 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
     text = report.read_text()
     assert "PARTIAL" not in text and "status: **complete**" in text
     assert "Wilcoxon signed-rank" in text and "vs **SMOTE**" in text and "vs **none**" in text
+    assert "Friedman test" in text
     for plot in ("mini_ranks.png", "mini_gain.png", "mini_learning_curves.png"):
         assert (tmp_path / plot).stat().st_size > 1000
 
