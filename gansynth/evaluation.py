@@ -126,6 +126,12 @@ def _coerce_like_real(frame, kinds, name):
     return pd.DataFrame(out, index=frame.index)
 
 
+def _as_text(values, missing="\0missing"):
+    """Values as strings with missing ones as ``missing``: one vectorised pass, no Python loop."""
+    values = pd.Series(values)
+    return values.astype(str).where(values.notna().to_numpy(), missing)
+
+
 def _sample(frame, n_rows, rng):
     """At most ``n_rows`` rows of ``frame``, drawn without replacement."""
     if len(frame) <= n_rows:
@@ -270,7 +276,7 @@ def _tree_features(frames, kinds, exclude=()):
     for column in columns:
         kind = kinds[column]
         if kind in ("categorical", "boolean"):
-            as_text = [f[column].map(lambda v: None if pd.isna(v) else str(v)) for f in frames]
+            as_text = [_as_text(f[column], missing=None) for f in frames]
             categories = pd.Index(pd.concat(as_text).dropna().unique())
             for block, values in zip(blocks, as_text):
                 codes = pd.Categorical(values, categories=categories).codes.astype(float)
@@ -330,7 +336,7 @@ def _column_cells(real, synthetic, kind, bins=20):
     so that "exactly 0" and "close to 0" are told apart. Missing values share one cell.
     """
     if kind not in _CONTINUOUS:
-        text = pd.concat([real, synthetic]).map(lambda v: "\0missing" if pd.isna(v) else str(v))
+        text = _as_text(pd.concat([real, synthetic]))
         return pd.factorize(text)[0]
     values = np.r_[_as_float(real, kind), _as_float(synthetic, kind)]
     present = ~np.isnan(values)
@@ -378,7 +384,7 @@ def _infer_task(values, kind):
 def _labels(values, task):
     if task == "regression":
         return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    return values.map(lambda v: "(missing)" if pd.isna(v) else str(v)).to_numpy()
+    return _as_text(values, missing="(missing)").to_numpy()
 
 
 def _ml_efficacy(train, synthetic, test, target, kinds, task, seed):
@@ -451,8 +457,7 @@ def _distance_encoding(frames, reference, kinds):
 
     codes = [[] for _ in range(len(frames) + 1)]
     for column in category_columns:
-        as_text = [f[column].map(lambda v: "\0missing" if pd.isna(v) else str(v))
-                   for f in list(frames) + [reference]]
+        as_text = [_as_text(f[column]) for f in list(frames) + [reference]]
         categories = pd.Index(pd.concat(as_text).unique())
         for block, values in zip(codes, as_text):
             block.append(categories.get_indexer(values))
@@ -498,7 +503,7 @@ def _row_hashes(frame, kinds):
         if kind in ("numerical", "datetime"):
             normalised[column] = _as_float(frame[column], kind)
         else:
-            normalised[column] = frame[column].map(lambda v: "\0missing" if pd.isna(v) else str(v))
+            normalised[column] = _as_text(frame[column])
     return pd.util.hash_pandas_object(pd.DataFrame(normalised), index=False).to_numpy()
 
 
@@ -737,7 +742,7 @@ def evaluate(
         if target is not None and task == "classification":
             counts = real[target].value_counts(dropna=False)
             if counts.min() >= 2 and len(counts) <= len(real) * holdout_size:
-                stratify = real[target].map(lambda v: "(missing)" if pd.isna(v) else str(v))
+                stratify = _as_text(real[target], missing="(missing)")
         real_train, holdout = train_test_split(
             real, test_size=holdout_size, random_state=_seed(rng), stratify=stratify
         )
