@@ -134,7 +134,9 @@ def plot_distributions(report, columns=None, n_columns=3):
     unknown = [c for c in columns if c not in report.kinds]
     if unknown:
         raise ValueError(f"Unknown columns {unknown}; the report has {list(report.kinds)}.")
-    shapes = report.tables_["columns"].set_index("column")["score"]
+    columns_table = report.tables_["columns"].set_index("column")
+    shapes = columns_table["score"]
+    alone = columns_table["detection_auc"] if "detection_auc" in columns_table else {}
     n_rows = max(1, math.ceil(len(columns) / n_columns))
     figure = Figure(figsize=(4.6 * n_columns, 3.2 * n_rows))
     real, synthetic = report.samples_["real"], report.samples_["synthetic"]
@@ -146,7 +148,9 @@ def plot_distributions(report, columns=None, n_columns=3):
         else:
             _categorical_panel(axes, real[column], synthetic[column])
         score = shapes.get(column, np.nan)
-        title = f"{column}" + (f"  ·  shape score {score:.2f}" if np.isfinite(score) else "")
+        title = f"{column}" + (f"  ·  shape {score:.2f}" if np.isfinite(score) else "")
+        auc = alone.get(column, np.nan)
+        title += f"  ·  detection {auc:.2f}" if np.isfinite(auc) else ""
         axes.set_title(title, fontsize=10, color=colour(score if np.isfinite(score) else None))
         axes.tick_params(labelsize=7)
         axes.spines[["top", "right"]].set_visible(False)
@@ -230,7 +234,7 @@ h1{margin:0 0 4px;font-size:28px}h2{margin:32px 0 8px;font-size:20px;border-bott
 .ok{background:#e9f6ef;border-left:5px solid #2e8b57;padding:10px 14px;margin:8px 0;border-radius:4px}
 table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 th,td{padding:5px 10px;border-bottom:1px solid #e6eaee;text-align:left;vertical-align:top}
-th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef2f6}td:first-child{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px}
 img{max-width:100%;background:#fff;border-radius:6px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .note{font-size:12px;color:#5f6b76}
@@ -309,7 +313,8 @@ def render(report):
         f'<p><img alt="scores" src="{_png(plot_scores(report))}"></p>',
         "<h2>Column distributions</h2>",
         '<p class="note">Each panel overlays the real (blue) and synthetic (orange) distribution; the '
-        "title carries SDMetrics' shape score for the column.</p>",
+        "title carries SDMetrics' shape score for the column (1 = same distribution) and the ROC-AUC "
+        "of telling the tables apart from this column alone (0.5 = impossible).</p>",
         f'<p><img alt="distributions" src="{_png(plot_distributions(report))}"></p>',
         "<h2>Column-pair trends</h2>",
         '<p class="note">Each cell is 1 − SDMetrics\' pair score: 0 means the pair\'s correlation '

@@ -350,24 +350,31 @@ def _column_cells(real, synthetic, kind, bins=20):
     return cells
 
 
-def _univariate_detection(real, synthetic, kinds):
+def _univariate_detection(real, synthetic, kinds, seed):
     """Per column, the ROC-AUC of telling the tables apart from that column alone.
 
-    Each row is scored by the synthetic share of its cell (tables weighted equally); with at most a
-    few dozen cells per column and thousands of rows this in-sample AUC is close to what a
-    cross-validated one would be, and it takes milliseconds instead of a model fit per column.
+    Each row is scored by the synthetic share of its cell (tables weighted equally), the shares
+    estimated on the other half of the rows (two-fold cross-fitting), so that a cell holding a
+    handful of rows cannot fit noise; a cell unseen in the other half scores 0.5. Milliseconds per
+    column instead of a model fit per column.
     """
     from sklearn.metrics import roc_auc_score
 
-    y = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]
+    y = np.r_[np.zeros(len(real), dtype=int), np.ones(len(synthetic), dtype=int)]
+    half = np.random.RandomState(seed).permutation(len(y)) % 2
     out = {}
     for column, kind in kinds.items():
-        cells = _column_cells(real[column], synthetic[column], kind)
-        cells = pd.factorize(cells)[0]
-        real_share = np.bincount(cells[: len(real)], minlength=cells.max() + 1) / len(real)
-        synthetic_share = np.bincount(cells[len(real):], minlength=cells.max() + 1) / len(synthetic)
-        score = synthetic_share / (synthetic_share + real_share)
-        out[column] = float(roc_auc_score(y, score[cells]))
+        cells = pd.factorize(_column_cells(real[column], synthetic[column], kind))[0]
+        score = np.empty(len(y))
+        for fold in (0, 1):
+            fit, apply = half != fold, half == fold
+            counts = np.zeros((cells.max() + 1, 2))
+            np.add.at(counts, (cells[fit], y[fit]), 1)
+            shares = counts / np.maximum(counts.sum(axis=0), 1)
+            total = shares.sum(axis=1)
+            cell_score = np.divide(shares[:, 1], total, out=np.full(len(total), 0.5), where=total > 0)
+            score[apply] = cell_score[cells[apply]]
+        out[column] = float(roc_auc_score(y, score))
     return out
 
 
@@ -771,7 +778,7 @@ def evaluate(
     tick = time.perf_counter()
     detection_auc, fold_aucs = _detection(real_sample, synthetic_sample, kinds, cv, _seed(rng))
     columns_table["detection_auc"] = columns_table["column"].map(
-        _univariate_detection(real_sample, synthetic_sample, kinds)
+        _univariate_detection(real_sample, synthetic_sample, kinds, _seed(rng))
     )
     timings["detection"] = time.perf_counter() - tick
     detection_table = pd.DataFrame({"fold": np.arange(1, len(fold_aucs) + 1), "roc_auc": fold_aucs})
