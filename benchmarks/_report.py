@@ -107,14 +107,15 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
         sub = part[part["augmenter"] == augmenter]
         if sub.empty:
             continue
-        row = {"augmenter": augmenter, "runs": len(sub)}
+        row = {"augmenter": augmenter, "datasets": sub["dataset"].nunique(), "runs": len(sub)}
         for metric in METRICS:
             row[metric] = f"{sub[metric].mean():.3f} ± {sub[metric].std():.3f}"
         row["PR-AUC rank"] = _fmt(ranks.get(augmenter, float("nan")), 2)
         row["resample s"] = _fmt(sub.drop_duplicates(["dataset", "setting", "split"])["resample_seconds"].mean(), 2)
         rows.append(row)
     lines += [
-        f"Mean ± std over all runs (dataset × setting × split × classifier). PR-AUC rank: mean rank "
+        f"Mean ± std over each augmenter's runs (dataset × setting × split × classifier); augmenters covering "
+        f"fewer datasets are not comparable on these means, use the ranks and paired tests. PR-AUC rank: mean rank "
         f"(1 = best) over {n_blocks} complete blocks (dataset × setting × classifier, averaged over splits).",
         "",
         _markdown(pd.DataFrame(rows)),
@@ -280,8 +281,8 @@ def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_orde
         if gains.empty:
             continue
         shown = gains.map(lambda v: _fmt(v, 3)).reset_index()
-        better = (gains > 0).sum().map(lambda n: f"{n}/{len(gains)}")
-        shown.loc[len(shown)] = ["datasets improved", *better.values]
+        better = [f"{(gains[a] > 0).sum()}/{gains[a].notna().sum()}" for a in gains.columns]
+        shown.loc[len(shown)] = ["datasets improved", *better]
         lines += [f"### PR-AUC gain over no augmentation per dataset ({group} settings)", "",
                   "Mean over that group's settings, classifiers and splits; positive = augmentation helped.", "",
                   _markdown(shown), ""]
