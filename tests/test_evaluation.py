@@ -280,3 +280,11 @@ def test_per_column_detection_points_at_the_changed_column(real):
     assert columns["detection_auc"].idxmax() == "count"
     assert columns.loc["count", "detection_auc"] > 0.7
     assert columns.drop(index="count")["detection_auc"].max() < 0.55
+
+
+def test_report_pickles(fresh_sample_report):
+    import pickle
+
+    restored = pickle.loads(pickle.dumps(fresh_sample_report))
+    pd.testing.assert_frame_equal(restored.summary(), fresh_sample_report.summary())
+    assert restored.flags == fresh_sample_report.flags
