@@ -80,13 +80,14 @@ def test_layout_rule_and_override():
 def test_conditional_samples_follow_their_labels_on_digits(digits):
     images, labels = digits
     judge = LogisticRegression(max_iter=2000).fit(images.reshape(len(images), -1), labels)
-    model = ImageGAN(epochs=30, random_state=0, verbose=False, device="cpu").fit(images, labels)
+    # About 560 updates, the slowest test here; longer training reaches about 0.95 (image_loss_choice.md).
+    model = ImageGAN(epochs=20, random_state=0, verbose=False, device="cpu").fit(images, labels)
     wanted = np.repeat(np.arange(10), 30)
     generated = model.sample(len(wanted), labels=wanted, random_state=0)
     accuracy = float(np.mean(judge.predict(generated.reshape(len(generated), -1)) == wanted))
-    assert accuracy > 0.6, accuracy  # chance is 0.1
+    assert accuracy > 0.5, accuracy  # chance is 0.1
     assert list(model.loss_history_.columns) == ["epoch", "discriminator_loss", "generator_loss"]
-    assert len(model.loss_history_) == 30
+    assert len(model.loss_history_) == 20
 
 
 @pytest.mark.parametrize("class_balance", [False, True])
