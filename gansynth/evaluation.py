@@ -520,6 +520,80 @@ def _copy_flag_margin(baseline, n_holdout, n_synthetic):
     return max(0.01, 2 * float(np.sqrt(variance)))
 
 
+def _privacy(real, real_train, holdout, synthetic, kinds, max_rows, rng):
+    """Distances to the closest training row (synthetic vs holdout rows) and exact-copy rates.
+
+    Distances use a sample of at most ``max_rows`` training rows and ``DCR_QUERY_ROWS`` query rows
+    per side; copies are counted over every row, synthetic against all real rows and, as the
+    baseline, holdout rows against training rows.
+    """
+    query_rows = min(max_rows, DCR_QUERY_ROWS)
+    reference = _sample(real_train, max_rows, rng)
+    synthetic_queries = _sample(synthetic, query_rows, rng)
+    holdout_queries = _sample(holdout, query_rows, rng)
+    encoded_synthetic, encoded_holdout, encoded_reference = _distance_encoding(
+        [synthetic_queries, holdout_queries], reference, kinds
+    )
+    dcr_synthetic = _closest_distance(encoded_synthetic, encoded_reference, len(kinds))
+    dcr_holdout = _closest_distance(encoded_holdout, encoded_reference, len(kinds))
+    median_synthetic, median_holdout = float(np.median(dcr_synthetic)), float(np.median(dcr_holdout))
+
+    copy_rate = float(np.isin(_row_hashes(synthetic, kinds), _row_hashes(real, kinds)).mean())
+    holdout_copy_rate = float(
+        np.isin(_row_hashes(holdout, kinds), _row_hashes(real_train, kinds)).mean()
+    )
+    quantiles = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95]
+    table = pd.DataFrame({
+        "rows": ["synthetic", "real holdout"],
+        "compared_rows": [len(dcr_synthetic), len(dcr_holdout)],
+        **{f"dcr_q{int(q * 100):02d}": [float(np.quantile(dcr_synthetic, q)),
+                                         float(np.quantile(dcr_holdout, q))] for q in quantiles},
+        "dcr_mean": [float(dcr_synthetic.mean()), float(dcr_holdout.mean())],
+        "exact_copy_rate": [copy_rate, holdout_copy_rate],
+    })
+    return {
+        "dcr_synthetic": dcr_synthetic,
+        "dcr_holdout": dcr_holdout,
+        "median_synthetic": median_synthetic,
+        "median_holdout": median_holdout,
+        "dcr_ratio": 1.0 if median_holdout == 0 else min(1.0, median_synthetic / median_holdout),
+        "copy_rate": copy_rate,
+        "holdout_copy_rate": holdout_copy_rate,
+        "rows": {"synthetic": len(synthetic_queries), "holdout": len(holdout_queries),
+                 "reference": len(reference)},
+        "table": table,
+    }
+
+
+def _flags(privacy, n_holdout, n_synthetic, detection_auc, ml_efficacy):
+    """Plain-language warnings for scores past the module's FLAG_* thresholds."""
+    flags = []
+    copy_rate, baseline = privacy["copy_rate"], privacy["holdout_copy_rate"]
+    if copy_rate > baseline + _copy_flag_margin(baseline, n_holdout, n_synthetic):
+        flags.append(
+            f"Privacy failure: {copy_rate:.1%} of synthetic rows are exact copies of real rows, "
+            f"against {baseline:.1%} of real holdout rows repeating a training row."
+        )
+    if privacy["dcr_ratio"] < FLAG_DCR_RATIO:
+        flags.append(
+            f"Privacy risk: synthetic rows sit much closer to real training rows than unseen real "
+            f"rows do (DCR ratio {privacy['dcr_ratio']:.2f} < {FLAG_DCR_RATIO})."
+        )
+    if detection_auc >= FLAG_DETECTION_AUC:
+        flags.append(
+            f"Low fidelity: a classifier tells synthetic from real rows with ROC-AUC "
+            f"{detection_auc:.2f} (>= {FLAG_DETECTION_AUC})."
+        )
+    if ml_efficacy is not None:
+        ratio, metric = ml_efficacy
+        if np.isfinite(ratio) and ratio < FLAG_ML_EFFICACY_RATIO:
+            flags.append(
+                f"Low usefulness: a model trained on synthetic rows reaches {ratio:.0%} of the "
+                f"real-trained model's {metric} (< {FLAG_ML_EFFICACY_RATIO:.0%})."
+            )
+    return flags
+
+
 # --------------------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------------------
@@ -793,32 +867,11 @@ def evaluate(
         timings["ml_efficacy"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    query_rows = min(max_rows, DCR_QUERY_ROWS)
-    reference = _sample(real_train, max_rows, rng)
-    synthetic_queries = _sample(synthetic, query_rows, rng)
-    holdout_queries = _sample(holdout, query_rows, rng)
-    encoded_synthetic, encoded_holdout, encoded_reference = _distance_encoding(
-        [synthetic_queries, holdout_queries], reference, kinds
-    )
-    dcr_synthetic = _closest_distance(encoded_synthetic, encoded_reference, len(kinds))
-    dcr_holdout = _closest_distance(encoded_holdout, encoded_reference, len(kinds))
-    median_synthetic, median_holdout = float(np.median(dcr_synthetic)), float(np.median(dcr_holdout))
-    dcr_ratio = 1.0 if median_holdout == 0 else min(1.0, median_synthetic / median_holdout)
-
-    copy_rate = float(np.isin(_row_hashes(synthetic, kinds), _row_hashes(real, kinds)).mean())
-    holdout_copy_rate = float(
-        np.isin(_row_hashes(holdout, kinds), _row_hashes(real_train, kinds)).mean()
-    )
+    privacy = _privacy(real, real_train, holdout, synthetic, kinds, max_rows, rng)
     timings["privacy"] = time.perf_counter() - tick
-    quantiles = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95]
-    privacy_table = pd.DataFrame({
-        "rows": ["synthetic", "real holdout"],
-        "compared_rows": [len(dcr_synthetic), len(dcr_holdout)],
-        **{f"dcr_q{int(q * 100):02d}": [float(np.quantile(dcr_synthetic, q)),
-                                         float(np.quantile(dcr_holdout, q))] for q in quantiles},
-        "dcr_mean": [float(dcr_synthetic.mean()), float(dcr_holdout.mean())],
-        "exact_copy_rate": [copy_rate, holdout_copy_rate],
-    })
+    dcr_ratio, copy_rate = privacy["dcr_ratio"], privacy["copy_rate"]
+    holdout_copy_rate = privacy["holdout_copy_rate"]
+    median_synthetic, median_holdout = privacy["median_synthetic"], privacy["median_holdout"]
 
     rows = [
         ("column_shapes", shapes_score, "higher",
@@ -861,34 +914,16 @@ def evaluate(
     ]
     summary = pd.DataFrame(rows, columns=["metric", "score", "better", "description"])
 
-    flags = []
-    margin = _copy_flag_margin(holdout_copy_rate, len(holdout), len(synthetic))
-    if copy_rate > holdout_copy_rate + margin:
-        flags.append(
-            f"Privacy failure: {copy_rate:.1%} of synthetic rows are exact copies of real rows, "
-            f"against {holdout_copy_rate:.1%} of real holdout rows repeating a training row."
-        )
-    if dcr_ratio < FLAG_DCR_RATIO:
-        flags.append(
-            f"Privacy risk: synthetic rows sit much closer to real training rows than unseen real "
-            f"rows do (DCR ratio {dcr_ratio:.2f} < {FLAG_DCR_RATIO})."
-        )
-    if detection_auc >= FLAG_DETECTION_AUC:
-        flags.append(
-            f"Low fidelity: a classifier tells synthetic from real rows with ROC-AUC "
-            f"{detection_auc:.2f} (>= {FLAG_DETECTION_AUC})."
-        )
-    if ml_table is not None and np.isfinite(ratio) and ratio < FLAG_ML_EFFICACY_RATIO:
-        flags.append(
-            f"Low usefulness: a model trained on synthetic rows reaches {ratio:.0%} of the "
-            f"real-trained model's {metric} (< {FLAG_ML_EFFICACY_RATIO:.0%})."
-        )
+    flags = _flags(
+        privacy, len(holdout), len(synthetic), detection_auc,
+        None if ml_table is None else (ratio, metric),
+    )
 
     tables = {
         "columns": columns_table,
         "pairs": pairs,
         "detection": detection_table,
-        "privacy": privacy_table,
+        "privacy": privacy["table"],
     }
     if ml_table is not None:
         tables["ml_efficacy"] = ml_table
@@ -899,8 +934,7 @@ def evaluate(
         "holdout_rows": len(holdout),
         "holdout": holdout_source,
         "quality_rows": {"real": len(real_sample), "synthetic": len(synthetic_sample)},
-        "dcr_rows": {"synthetic": len(synthetic_queries), "holdout": len(holdout_queries),
-                     "reference": len(reference)},
+        "dcr_rows": privacy["rows"],
         "target": target,
         "task": task if target is not None else None,
         "max_rows": int(max_rows),
@@ -915,7 +949,7 @@ def evaluate(
         info=info,
         kinds=kinds,
         samples_={"real": real_sample, "synthetic": synthetic_sample},
-        dcr_={"synthetic": dcr_synthetic, "holdout": dcr_holdout},
+        dcr_={"synthetic": privacy["dcr_synthetic"], "holdout": privacy["dcr_holdout"]},
     )
 
 
