@@ -76,11 +76,18 @@ def plot_scores(report):
 
 
 def _numeric_panel(axes, real, synthetic, kind):
-    if kind == "datetime":
-        real = pd.to_datetime(real).astype("int64") / 8.64e13  # days since epoch
-        synthetic = pd.to_datetime(synthetic).astype("int64") / 8.64e13
-    real = pd.to_numeric(real, errors="coerce").dropna().to_numpy(dtype=float)
-    synthetic = pd.to_numeric(synthetic, errors="coerce").dropna().to_numpy(dtype=float)
+    from gansynth.evaluation import _as_float
+
+    # Dates become days since 1970-01-01, which is matplotlib's own date axis unit.
+    scale = 8.64e13 if kind == "datetime" else 1.0
+    real = _as_float(real, kind) / scale
+    synthetic = _as_float(synthetic, kind) / scale
+    missing_real, missing_synthetic = np.isnan(real).mean(), np.isnan(synthetic).mean()
+    if missing_real or missing_synthetic:
+        axes.text(0.02, 0.95, f"missing: real {missing_real:.0%}, synthetic {missing_synthetic:.0%}",
+                  transform=axes.transAxes, va="top", fontsize=7.5,
+                  bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+    real, synthetic = real[~np.isnan(real)], synthetic[~np.isnan(synthetic)]
     both = np.r_[real, synthetic]
     if both.size == 0:
         axes.text(0.5, 0.5, "all values missing", ha="center", transform=axes.transAxes)
@@ -96,14 +103,24 @@ def _numeric_panel(axes, real, synthetic, kind):
             axes.hist(np.clip(values, edges[0], edges[-1]), bins=edges, density=True, alpha=0.45,
                       color=colour_, label=label, histtype="stepfilled", edgecolor=colour_)
     if kind == "datetime":
-        axes.set_xlabel("days since 1970-01-01", fontsize=8)
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator(maxticks=5)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # A date spike is labelled by its date, not by its day number.
+        return _spike_note(axes, real, synthetic, lambda day: str(mdates.num2date(day).date()))
+    return _spike_note(axes, real, synthetic, lambda value: f"{value:g}")
+
+
+def _spike_note(axes, real, synthetic, label):
     # A spike (e.g. capital-gain is 0 for 92% of people) hides inside one histogram bin together
     # with near-spike values a generator may produce instead; its exact share tells them apart.
     values, counts = np.unique(real, return_counts=True)
     if real.size and counts.max() >= 0.2 * real.size:
         spike = values[np.argmax(counts)]
         share_synthetic = float(np.mean(synthetic == spike)) if synthetic.size else float("nan")
-        axes.text(0.98, 0.95, f"exactly {spike:g}: real {counts.max() / real.size:.0%}, "
+        axes.text(0.98, 0.95, f"exactly {label(spike)}: real {counts.max() / real.size:.0%}, "
                   f"synthetic {share_synthetic:.0%}", transform=axes.transAxes, ha="right",
                   va="top", fontsize=7.5, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
 
