@@ -98,3 +98,58 @@ def test_environment_variable_names_the_directory(monkeypatch):
     monkeypatch.setenv(DATA_DIR_ENV, str(DATA_DIR))
     X, y = load_dataset("yeast4")
     assert X.shape == (1484, 8)
+
+
+def _zip(files: dict) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _serve(monkeypatch, payload: bytes, seen: list):
+    import gansynth.datasets as datasets
+
+    def fake_get(url):
+        seen.append(url)
+        return payload
+
+    monkeypatch.setattr(datasets, "_http_get", fake_get)
+
+
+def test_download_converts_keel_format_into_the_local_file(tmp_path, monkeypatch):
+    keel = (
+        "@relation yeast4\n@attribute Mcg real [0.11, 1.0]\n@attribute Gvh real [0.13, 1.0]\n"
+        "@attribute Alm real [0.21, 1.0]\n@attribute Mit real [0.0, 1.0]\n@attribute Erl real [0.5, 1.0]\n"
+        "@attribute Pox real [0.0, 0.83]\n@attribute Vac real [0.0, 0.73]\n@attribute Nuc real [0.0, 1.0]\n"
+        "@attribute Class {positive, negative}\n@inputs Mcg\n@outputs Class\n@data\n"
+        "0.58, 0.61, 0.47, 0.13, 0.5, 0.0, 0.48, 0.22, negative\n"
+        "0.43, 0.67, 0.48, 0.27, 0.5, 0.0, 0.53, 0.22, positive\n"
+    )
+    seen = []
+    _serve(monkeypatch, _zip({"yeast4.dat": keel}), seen)
+    X, y = load_dataset("yeast4", data_dir=tmp_path, download=True)
+    assert seen == [dataset_spec("yeast4").url]
+    assert X.shape == (2, 8) and list(X.columns)[:2] == ["Mcg", "Gvh"] and X["Mcg"].dtype == float
+    assert y.tolist() == ["negative", "positive"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["yeast4.csv"]  # no partial file left behind
+    load_dataset("yeast4", data_dir=tmp_path, download=True)
+    assert len(seen) == 1  # a present file is never fetched again
+
+
+def test_download_converts_adult_and_wilt_sources(tmp_path, monkeypatch):
+    adult = "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, 40, United-States, <=50K\n\n"
+    _serve(monkeypatch, adult.encode(), [])
+    X, y = load_dataset("adult", data_dir=tmp_path, download=True)
+    assert X.shape == (1, 14) and y.tolist() == ["<=50K"] and X["workclass"].iloc[0] == "State-gov"
+
+    wilt_train = "class,GLCM_pan,Mean_Green,Mean_Red,Mean_NIR,SD_pan\nw,120.3,205.5,119.4,416.6,20.7\n"
+    wilt_test = "class,GLCM_pan,Mean_Green,Mean_Red,Mean_NIR,SD_pan\nn,124.7,202.8,115.3,354.3,16.7\n"
+    _serve(monkeypatch, _zip({"training.csv": wilt_train, "testing.csv": wilt_test}), [])
+    X, y = load_dataset("wilt", data_dir=tmp_path, download=True)
+    assert list(X.columns) == ["GLCM_Pan", "Mean_G", "Mean_R", "Mean_NIR", "SD_Plan"]
+    assert y.tolist() == [2, 1]  # w (diseased) is the positive class 2, as in the local copy
