@@ -45,3 +45,17 @@ def resolve_device(device) -> torch.device:
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run a block with ``n_threads`` intra-op threads (``None``: leave as is), then restore."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -18,7 +18,13 @@ class Residual(nn.Module):
         self.relu = nn.ReLU()
 
     def forward(self, x):
-        return torch.cat([self.relu(self.bn(self.fc(x))), x], dim=1)
+        if self.training:
+            return torch.cat([self.relu(self.bn(self.fc(x))), x], dim=1)
+        # Eval mode: batch norm is affine, so fold it into the linear layer (one pass fewer).
+        scale = self.bn.weight / torch.sqrt(self.bn.running_var + self.bn.eps)
+        weight = self.fc.weight * scale[:, None]
+        bias = (self.fc.bias - self.bn.running_mean) * scale + self.bn.bias
+        return torch.cat([torch.relu_(torch.nn.functional.linear(x, weight, bias)), x], dim=1)
 
 
 class Generator(nn.Module):
@@ -110,6 +116,6 @@ class OutputActivation(nn.Module):
         out = raw.clone()
         out[:, self.tanh_index] = torch.tanh(raw[:, self.tanh_index])
         soft = self.soft_index[self.valid]
-        gumbel = -torch.log(torch.empty(raw.shape[0], len(soft), device=raw.device).exponential_())
-        out[:, soft] += gumbel
+        gumbel = torch.rand(raw.shape[0], len(soft), device=raw.device).clamp_(1e-10, 1.0 - 1e-7)
+        out[:, soft] -= gumbel.log_().neg_().log_()
         return out
