@@ -279,3 +279,14 @@ def test_output_activation_normalises_each_block():
     assert torch.allclose(out[:, 1:4].sum(1), torch.ones(64), atol=1e-5)
     assert torch.allclose(out[:, 4:9].sum(1), torch.ones(64), atol=1e-5)
     assert out[:, [0, 9]].abs().max() <= 1
+
+
+def test_exact_conditional_sampling_for_every_discrete_value_of_adult(data_dir):
+    data = pd.read_csv(data_dir / "adult.csv", skipinitialspace=True)
+    model = TabularGAN(**dict(TINY, epochs=1, batch_size=500, pac=10), random_state=0).fit(data)
+    discrete = [spec for spec in model.columns_ if spec.is_discrete]
+    assert len(discrete) == 9
+    for spec in discrete:
+        for value in spec.categories:
+            rows = model.sample(1000, conditions={spec.name: value}, random_state=0)
+            assert len(rows) == 1000 and (rows[spec.name] == value).all(), (spec.name, value)
