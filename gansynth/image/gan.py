@@ -38,8 +38,8 @@ class ImageGAN(BaseEstimator):
     ----------
     epochs : int or "auto", default="auto"
         Passes over the training images. ``"auto"`` picks enough epochs for about 1000
-        generator updates (at most 1000 epochs), which trains 8x8 digits in seconds and 28x28
-        Fashion-MNIST in a few CPU minutes.
+        generator updates (at most 1000 epochs): about half a minute for scikit-learn's 8x8
+        digits and a few minutes for 28x28 Fashion-MNIST on one CPU thread.
     batch_size : int, default=64
         Images per update (reduced to the number of images when there are fewer).
     latent_dim : int, default=64
