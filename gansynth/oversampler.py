@@ -17,8 +17,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
 from gansynth._torch_utils import draw_seed
-from gansynth.tabular.schema import build_specs
+from gansynth.tabular.schema import build_specs, numeric_values
 from gansynth.tabular.synthesizer import TabularGAN
+from gansynth.tabular.transformer import DiscreteEncoder
 
 _TARGET = "__gansynth_target__"
 
@@ -309,34 +310,18 @@ class GANOversampler(BaseOverSampler):
         """Keep, per class, the candidates a classifier trained on real rows finds most typical."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        features = candidates.drop(columns=target)
-        specs = {spec.name: spec for spec in self.gan_.columns_}
-        categorical = [c for c in features.columns if specs[c].is_discrete]
-
-        def encode(table):
-            encoded = table.copy()
-            for column in categorical:
-                encoded[column] = pd.Categorical(encoded[column].astype(object).astype(str))
-            return encoded
-
-        real = encode(frame)
-        for column in categorical:
-            real[column] = pd.Categorical(real[column], categories=sorted(set(real[column]) | set(encode(features)[column])))
-        scorer = HistGradientBoostingClassifier(max_iter=100, categorical_features="from_dtype", random_state=seed)
-        scorer.fit(real, y)
-        synthetic = encode(features)
-        for column in categorical:
-            synthetic[column] = pd.Categorical(synthetic[column], categories=real[column].cat.categories)
-        probabilities = scorer.predict_proba(synthetic)
-        class_index = {label: i for i, label in enumerate(scorer.classes_)}
+        specs = [spec for spec in self.gan_.columns_ if spec.name != target]
+        scorer = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+        scorer.fit(_numeric_matrix(frame, specs), y)
+        probabilities = scorer.predict_proba(_numeric_matrix(candidates, specs))
+        class_index = {label: i for i, label in enumerate(scorer.classes_.tolist())}
         wanted = candidates[target].to_numpy()
-        score = probabilities[np.arange(len(candidates)), [class_index[label] for label in wanted]]
+        score = probabilities[np.arange(len(candidates)), [class_index[label] for label in wanted.tolist()]]
         keep = []
         for label, n in Counter(labels.tolist()).items():
             rows = np.flatnonzero(wanted == label)
             keep.append(rows[np.argsort(-score[rows], kind="stable")[:n]])
-        order = np.sort(np.concatenate(keep))
-        return candidates.iloc[order].reset_index(drop=True)
+        return candidates.iloc[np.sort(np.concatenate(keep))].reset_index(drop=True)
 
     def _stack(self, X, frame: pd.DataFrame, new_X: pd.DataFrame):
         if isinstance(X, pd.DataFrame):
@@ -345,3 +330,15 @@ class GANOversampler(BaseOverSampler):
         if sparse.issparse(X):
             return sparse.vstack([X, sparse.csr_matrix(new_X.to_numpy(dtype=X.dtype))]).asformat(X.format)
         return np.concatenate([X, new_X.to_numpy(dtype=X.dtype)], axis=0)
+
+
+def _numeric_matrix(table: pd.DataFrame, specs) -> np.ndarray:
+    """Numbers for a scorer: numeric kinds as floats (NaN kept), discrete kinds as category codes."""
+    columns = []
+    for spec in specs:
+        if spec.is_discrete:
+            codes = DiscreteEncoder(spec.categories, spec.has_nan).codes(table[spec.name]).astype(float)
+            columns.append(codes)
+        else:
+            columns.append(numeric_values(table[spec.name], spec.kind))
+    return np.column_stack(columns)
