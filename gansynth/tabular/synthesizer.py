@@ -213,6 +213,8 @@ class TabularGAN(BaseEstimator):
         self.n_features_in_ = frame.shape[1]
         if self.input_format_["type"] == "dataframe" and all(isinstance(c, str) for c in frame.columns):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
+            del self.feature_names_in_
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
