@@ -159,7 +159,7 @@ def main(argv=None):
 
     results = pd.DataFrame(rows)
     results.to_csv(out / f"{args.tag}.csv", index=False)
-    command = "python -m benchmarks.image " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = ("python -m benchmarks.image " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
     write_markdown(out / f"{args.tag}.md", results, command, judge_accuracy, args.judge_images,
                    time.time() - started, FASHION_MNIST_CLASSES)
     print(f"done in {time.time() - started:.0f}s", flush=True)

@@ -62,7 +62,7 @@ def main(argv=None):
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     summary = table.groupby("objective", sort=False).agg(["mean", "min", "max"])
-    command = "python -m benchmarks.image_loss_choice " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = ("python -m benchmarks.image_loss_choice " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
     lines = [
         "# ImageGAN objective: measured on scikit-learn digits",
         "",
