@@ -18,13 +18,12 @@ class Residual(nn.Module):
         self.relu = nn.ReLU()
 
     def forward(self, x):
-        if self.training:
-            return torch.cat([self.relu(self.bn(self.fc(x))), x], dim=1)
-        # Eval mode: batch norm is affine, so fold it into the linear layer (one pass fewer).
+        return torch.cat([self.relu(self.bn(self.fc(x))), x], dim=1)
+
+    def folded(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weight and bias of the linear layer with eval-mode batch norm folded in."""
         scale = self.bn.weight / torch.sqrt(self.bn.running_var + self.bn.eps)
-        weight = self.fc.weight * scale[:, None]
-        bias = (self.fc.bias - self.bn.running_mean) * scale + self.bn.bias
-        return torch.cat([torch.relu_(torch.nn.functional.linear(x, weight, bias)), x], dim=1)
+        return self.fc.weight * scale[:, None], (self.fc.bias - self.bn.running_mean) * scale + self.bn.bias
 
 
 class Generator(nn.Module):
@@ -41,6 +40,27 @@ class Generator(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+    @torch.no_grad()
+    def generate(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Eval-mode forward without the residual concatenations.
+
+        Each residual block's input is ``[its own output, everything before]``, so all
+        activations fit in one buffer laid out right to left: the block reads a suffix of the
+        buffer and writes its output just before it. Batch norm is folded into the linear layers.
+        """
+        *blocks, head = self.net
+        widths = [block.fc.out_features for block in blocks]
+        buffer = noise.new_empty(len(noise), sum(widths) + noise.shape[1] + cond.shape[1])
+        start = sum(widths)
+        buffer[:, start : start + noise.shape[1]] = noise
+        buffer[:, start + noise.shape[1] :] = cond
+        for block, width in zip(blocks, widths):
+            weight, bias = block.folded()
+            torch.addmm(bias, buffer[:, start:], weight.T, out=buffer[:, start - width : start])
+            buffer[:, start - width : start].relu_()
+            start -= width
+        return head(buffer)
 
 
 class Discriminator(nn.Module):
@@ -97,6 +117,9 @@ class OutputActivation(nn.Module):
         self.register_buffer("soft_index", soft_index, persistent=False)
         self.register_buffer("valid", valid, persistent=False)
         self.register_buffer("restore", torch.argsort(placed), persistent=False)
+        soft_mask = torch.zeros(int(placed.max()) + 1 if len(placed) else 0)
+        soft_mask[soft_index[valid]] = 1.0
+        self.register_buffer("soft_mask", soft_mask, persistent=False)
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         alphas = torch.tanh(raw[:, self.tanh_index])
@@ -113,9 +136,7 @@ class OutputActivation(nn.Module):
         Adding Gumbel noise to the logits and taking the argmax draws from the softmax exactly,
         so sampling needs neither the padded softmax nor the temperature.
         """
-        out = raw.clone()
-        out[:, self.tanh_index] = torch.tanh(raw[:, self.tanh_index])
-        soft = self.soft_index[self.valid]
-        gumbel = torch.rand(raw.shape[0], len(soft), device=raw.device).clamp_(1e-10, 1.0 - 1e-7)
-        out[:, soft] -= gumbel.log_().neg_().log_()
+        noise = torch.rand_like(raw).clamp_(1e-10, 1.0 - 1e-7).log_().neg_().log_()
+        out = raw.sub_(noise.mul_(self.soft_mask)) if not raw.requires_grad else raw - noise * self.soft_mask
+        out[:, self.tanh_index] = torch.tanh(out[:, self.tanh_index])
         return out

@@ -370,7 +370,7 @@ class TabularGAN(BaseEstimator):
                 else:
                     cond = sampler.sample_empirical(size)
                 noise = torch.randn(size, self.embedding_dim, device=self.device_)
-                chunks.append(self.activation_.sample(self.generator_(torch.cat([noise, cond], dim=1))).float().cpu().numpy())
+                chunks.append(self.activation_.sample(self.generator_.generate(noise, cond)).cpu().numpy())
         if not chunks:
             return np.zeros((0, self.transformer_.output_dim_), dtype=np.float32)
         return np.concatenate(chunks)
