@@ -11,6 +11,8 @@ import sys
 
 COMMANDS = {
     "downstream": ("benchmarks.downstream", "does augmentation help classifiers on real test sets"),
+    "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
+    "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
 }
 
 
