@@ -16,15 +16,6 @@ import torch
 import torch.nn.functional as F
 
 
-def _padded_cumulative(probabilities: list[np.ndarray], width: int) -> torch.Tensor:
-    # Padding with 2.0 keeps "u > cumulative" false beyond a column's last category.
-    table = np.full((len(probabilities), width), 2.0)
-    for j, p in enumerate(probabilities):
-        table[j, : len(p)] = np.cumsum(p)
-        table[j, len(p) - 1] = 1.0
-    return torch.as_tensor(table, dtype=torch.float32)
-
-
 class ConditionSampler:
     """Samples conditional vectors and matching real rows for the discrete columns.
 
@@ -86,11 +77,18 @@ class ConditionSampler:
         def tensor(array, dtype=torch.long):
             return torch.as_tensor(np.asarray(array), dtype=dtype, device=self.device)
 
-        self.column_probabilities = tensor(weights / max(weights.sum(), 1e-12), dtype=torch.float32)
+        # One flat distribution over every (column, category) pair: its index is the position in
+        # the conditional vector, so a draw needs no per-column table.
+        def flat(column_share, per_column):
+            if not widths:
+                return tensor(np.ones(1), dtype=torch.float32)
+            return tensor(np.concatenate([share * p for share, p in zip(column_share, per_column)]), dtype=torch.float32)
+
+        uniform = np.full(self.n_columns, 1.0 / max(1, self.n_columns))
+        self.train_probabilities = flat(weights / max(weights.sum(), 1e-12), train_p)
+        self.empirical_probabilities = flat(uniform, empirical_p)
+        self.column_of = tensor(np.repeat(np.arange(self.n_columns), widths) if widths else np.zeros(0))
         self.offsets = tensor(offsets)
-        self.widths_t = tensor(widths if widths else np.zeros(0))
-        self.train_cumulative = _padded_cumulative(train_p, max_width).to(self.device)
-        self.empirical_cumulative = _padded_cumulative(empirical_p, max_width).to(self.device)
         self.sorted_rows = tensor(np.concatenate(sorted_rows) if sorted_rows else np.zeros(0))
         self.row_start = tensor(np.concatenate(row_start) if row_start else np.zeros(0))
         self.row_count = tensor(np.concatenate(counts) if counts else np.zeros(0))
@@ -98,21 +96,15 @@ class ConditionSampler:
         self.data_index = tensor(data_index)
         self.data_valid = tensor(valid, dtype=torch.bool)
 
-    def _draw(self, batch_size: int, cumulative: torch.Tensor, weighted: bool):
-        if weighted:
-            column = torch.multinomial(self.column_probabilities, batch_size, replacement=True)
-        else:
-            column = torch.randint(self.n_columns, (batch_size,), device=self.device)
-        u = torch.rand(batch_size, 1, device=self.device)
-        category = (cumulative[column] < u).sum(dim=1)
-        category = torch.minimum(category, self.widths_t[column] - 1)
-        return column, category
+    def _draw(self, batch_size: int, probabilities: torch.Tensor):
+        """Positions in the conditional vector, and their column and within-column category."""
+        position = torch.multinomial(probabilities, batch_size, replacement=True)
+        column = self.column_of[position]
+        return position, column, position - self.offsets[column]
 
-    def one_hot(self, column: torch.Tensor, category: torch.Tensor) -> torch.Tensor:
-        """Conditional vectors with one active category per row."""
-        cond = torch.zeros(len(column), self.dim, device=self.device)
-        cond[torch.arange(len(column), device=self.device), self.offsets[column] + category] = 1.0
-        return cond
+    def one_hot(self, position: torch.Tensor) -> torch.Tensor:
+        """Conditional vectors with one active position per row."""
+        return torch.zeros(len(position), self.dim, device=self.device).scatter_(1, position[:, None], 1.0)
 
     def sample_train(self, batch_size: int):
         """Draw training conditions and real rows that satisfy them.
@@ -131,18 +123,17 @@ class ConditionSampler:
             rows = torch.randint(self.n_rows, (batch_size,), device=self.device)
             empty = torch.zeros(batch_size, 0, device=self.device)
             return empty, None, None, rows
-        column, category = self._draw(batch_size, self.train_cumulative, weighted=True)
-        group = self.offsets[column] + category
-        pick = (torch.rand(batch_size, device=self.device) * self.row_count[group]).long()
-        rows = self.sorted_rows[self.row_start[group] + pick]
-        return self.one_hot(column, category), column, category, rows
+        position, column, category = self._draw(batch_size, self.train_probabilities)
+        pick = (torch.rand(batch_size, device=self.device) * self.row_count[position]).long()
+        rows = self.sorted_rows[self.row_start[position] + pick]
+        return self.one_hot(position), column, category, rows
 
     def sample_empirical(self, batch_size: int) -> torch.Tensor:
         """Conditions drawn at the categories' real frequencies, for unconditional sampling."""
         if self.n_columns == 0:
             return torch.zeros(batch_size, 0, device=self.device)
-        column, category = self._draw(batch_size, self.empirical_cumulative, weighted=False)
-        return self.one_hot(column, category)
+        position, _, _ = self._draw(batch_size, self.empirical_probabilities)
+        return self.one_hot(position)
 
     def conditional_loss(self, raw_output: torch.Tensor, column, category) -> torch.Tensor:
         """Cross-entropy between each row's conditioned block of generator logits and its condition."""
