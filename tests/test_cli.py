@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -81,9 +82,12 @@ def test_bad_input_gets_one_clear_line(make_args, message, model_file, tmp_path,
     assert message in err and "Traceback" not in err
 
 
-@pytest.mark.skipif(shutil.which("gansynth") is None, reason="console script not installed")
+SCRIPT = shutil.which("gansynth", path=str(Path(sys.executable).parent)) or shutil.which("gansynth")
+
+
+@pytest.mark.skipif(SCRIPT is None, reason="console script not installed")
 def test_console_script_is_installed():
-    result = subprocess.run(["gansynth", "--version"], capture_output=True, text=True, check=True)
+    result = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("gansynth ")
     result = subprocess.run([sys.executable, "-m", "gansynth.cli", "sample", "--help"], capture_output=True, text=True)
     assert "--condition" in result.stdout
