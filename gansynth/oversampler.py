@@ -188,11 +188,8 @@ class GANOversampler(BaseOverSampler):
     # ------------------------------------------------------------ helpers
     def _as_frame(self, X) -> pd.DataFrame:
         if isinstance(X, pd.DataFrame):
-            if any(isinstance(dtype, pd.SparseDtype) for dtype in X.dtypes):
-                X = X.sparse.to_dense() if all(isinstance(d, pd.SparseDtype) for d in X.dtypes) else X.astype(
-                    {c: d.subtype for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)}
-                )
-            return X.reset_index(drop=True)
+            sparse_columns = {c: d.subtype for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)}
+            return X.astype(sparse_columns).reset_index(drop=True) if sparse_columns else X.reset_index(drop=True)
         if sparse.issparse(X):
             X = X.toarray()
         frame = pd.DataFrame(X)

@@ -42,7 +42,10 @@ class ConditionSampler:
         counts = [np.asarray(c, dtype=np.int64) for c in counts]
         widths = [len(c) for c in counts]
         self.n_columns = len(counts)
-        self.n_rows = int(counts[0].sum()) if counts else (0 if codes is None else len(codes))
+        if codes is not None:
+            self.n_rows = len(codes)
+        else:
+            self.n_rows = int(counts[0].sum()) if counts else 0
         self.counts = counts
         self.device = torch.device(device)
         self.dim = int(sum(widths))
@@ -58,7 +61,6 @@ class ConditionSampler:
         sorted_rows, row_start = [], []
         if codes is not None:
             codes = np.asarray(codes, dtype=np.int64)
-            self.n_rows = len(codes)
             for j in range(self.n_columns):
                 sorted_rows.append(np.argsort(codes[:, j], kind="stable"))
                 row_start.append(np.concatenate([[0], np.cumsum(counts[j])[:-1]]) + j * self.n_rows)

@@ -93,6 +93,11 @@ def gradient_penalty(critic: Discriminator, real, fake, weight: float = 10.0) ->
     return weight * ((norms - 1) ** 2).mean()
 
 
+def gumbel_noise(like: torch.Tensor) -> torch.Tensor:
+    """Standard Gumbel noise shaped like ``like``; uniforms are clamped away from 0 and 1."""
+    return torch.rand_like(like).clamp_(1e-10, 1.0 - 1e-7).log_().neg_().log_().neg_()
+
+
 class OutputActivation(nn.Module):
     """tanh on every alpha column and Gumbel-softmax on every one-hot block, in one pass.
 
@@ -124,9 +129,7 @@ class OutputActivation(nn.Module):
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         alphas = torch.tanh(raw[:, self.tanh_index])
         logits = raw[:, self.soft_index].masked_fill(~self.valid, float("-inf"))
-        uniform = torch.rand_like(logits).clamp_(1e-10, 1.0 - 1e-7)
-        gumbel = -torch.log(-torch.log(uniform))
-        probabilities = torch.softmax((logits + gumbel) / self.tau, dim=-1)
+        probabilities = torch.softmax((logits + gumbel_noise(logits)) / self.tau, dim=-1)
         placed = torch.cat([alphas, probabilities[:, self.valid]], dim=1)
         return placed[:, self.restore]
 
@@ -134,9 +137,9 @@ class OutputActivation(nn.Module):
         """Output for decoding: tanh alphas, and one-hot blocks whose argmax is a categorical draw.
 
         Adding Gumbel noise to the logits and taking the argmax draws from the softmax exactly,
-        so sampling needs neither the padded softmax nor the temperature.
+        so sampling needs neither the padded softmax nor the temperature. ``raw`` (no-grad
+        generator output) is overwritten in place.
         """
-        noise = torch.rand_like(raw).clamp_(1e-10, 1.0 - 1e-7).log_().neg_().log_()
-        out = raw.sub_(noise.mul_(self.soft_mask)) if not raw.requires_grad else raw - noise * self.soft_mask
+        out = raw.add_(gumbel_noise(raw).mul_(self.soft_mask))
         out[:, self.tanh_index] = torch.tanh(out[:, self.tanh_index])
         return out
