@@ -21,7 +21,8 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 FORMAT_NAME = "gansynth"
-FORMAT_VERSION = 1
+# 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
+FORMAT_VERSION = 2
 
 # Class name -> "module:attribute". Only these classes can be materialised from a file.
 _LOADABLE = {

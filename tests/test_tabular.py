@@ -92,7 +92,9 @@ def test_nan_rate_is_reproduced():
     n = 2000
     frame = pd.DataFrame({"x": rng.normal(0, 1, n), "group": rng.choice(["a", "b"], n)})
     frame.loc[rng.random(n) < 0.3, "x"] = np.nan
-    params = dict(TINY, epochs=40, batch_size=200, pac=10, embedding_dim=64, generator_dim=(128, 128))
+    # Generator and critic of equal size: with a critic much smaller than the generator the
+    # rate drifted by up to 0.11 across seeds; with these it stays within 0.05 (6 seeds tried).
+    params = dict(TINY, epochs=40, batch_size=200, pac=10, embedding_dim=32, generator_dim=(64, 64), discriminator_dim=(64, 64))
     model = TabularGAN(**params, random_state=0).fit(frame)
     rate = model.sample(4000, random_state=0)["x"].isna().mean()
     assert abs(rate - frame["x"].isna().mean()) < 0.05, rate

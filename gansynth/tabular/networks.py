@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gansynth.tabular.transformer import Span
+from gansynth.tabular.transformer import Span, runs
 
 
 class Residual(nn.Module):
@@ -99,47 +99,51 @@ def gumbel_noise(like: torch.Tensor) -> torch.Tensor:
 
 
 class OutputActivation(nn.Module):
-    """tanh on every alpha column and Gumbel-softmax on every one-hot block, in one pass.
+    """tanh on every alpha column and Gumbel-softmax on every one-hot block.
 
-    The one-hot blocks have different widths, so they are gathered into a padded
-    ``(batch, n_blocks, max_width)`` tensor with ``-inf`` padding, activated together, and put
-    back in place with a single permutation.
+    The transformer lays the matrix out as runs: tanh columns together, and one-hot blocks of
+    equal width side by side. Each run of ``count`` blocks of one width is activated as a single
+    ``(batch, count, width)`` view, so a step costs one softmax per distinct width, whatever the
+    number of columns. Any layout works; fewer runs are just faster.
     """
 
     def __init__(self, spans: list[Span], tau: float = 0.2):
         super().__init__()
         self.tau = tau
-        tanh_index = [s.start for s in spans if s.activation == "tanh"]
-        soft = [s for s in spans if s.activation == "softmax"]
-        max_width = max((s.width for s in soft), default=1)
-        soft_index = torch.zeros(len(soft), max_width, dtype=torch.long)
-        valid = torch.zeros(len(soft), max_width, dtype=torch.bool)
-        for j, span in enumerate(soft):
-            soft_index[j, : span.width] = torch.arange(span.start, span.start + span.width)
-            valid[j, : span.width] = True
-        placed = torch.cat([torch.tensor(tanh_index, dtype=torch.long), soft_index[valid]])
-        self.register_buffer("tanh_index", torch.tensor(tanh_index, dtype=torch.long), persistent=False)
-        self.register_buffer("soft_index", soft_index, persistent=False)
-        self.register_buffer("valid", valid, persistent=False)
-        self.register_buffer("restore", torch.argsort(placed), persistent=False)
-        soft_mask = torch.zeros(int(placed.max()) + 1 if len(placed) else 0)
-        soft_mask[soft_index[valid]] = 1.0
-        self.register_buffer("soft_mask", soft_mask, persistent=False)
+        self.runs = runs(spans)
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
-        alphas = torch.tanh(raw[:, self.tanh_index])
-        logits = raw[:, self.soft_index].masked_fill(~self.valid, float("-inf"))
-        probabilities = torch.softmax((logits + gumbel_noise(logits)) / self.tau, dim=-1)
-        placed = torch.cat([alphas, probabilities[:, self.valid]], dim=1)
-        return placed[:, self.restore]
+        pieces = []
+        for start, count, width, activation in self.runs:
+            block = raw[:, start : start + count * width]
+            if activation == "tanh":
+                pieces.append(torch.tanh(block))
+            else:
+                logits = block.reshape(len(raw), count, width)
+                probabilities = torch.softmax((logits + gumbel_noise(logits)) / self.tau, dim=-1)
+                pieces.append(probabilities.reshape(len(raw), count * width))
+        return torch.cat(pieces, dim=1) if len(pieces) > 1 else pieces[0]
 
-    def sample(self, raw: torch.Tensor) -> torch.Tensor:
-        """Output for decoding: tanh alphas, and one-hot blocks whose argmax is a categorical draw.
+    def sample(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode-ready output: tanh alphas, and one categorical draw per one-hot block.
 
-        Adding Gumbel noise to the logits and taking the argmax draws from the softmax exactly,
-        so sampling needs neither the padded softmax nor the temperature. ``raw`` (no-grad
-        generator output) is overwritten in place.
+        The argmax of logits plus Gumbel noise is an exact draw from the block's softmax, so
+        sampling needs neither the softmax nor the temperature, and it runs on the chunk while
+        the chunk is still in cache.
+
+        Returns
+        -------
+        alphas : torch.Tensor of shape (n, n_tanh_spans)
+        choices : torch.Tensor of shape (n, n_softmax_spans)
+            Index of the chosen slot within each block, blocks in matrix order.
         """
-        out = raw.add_(gumbel_noise(raw).mul_(self.soft_mask))
-        out[:, self.tanh_index] = torch.tanh(out[:, self.tanh_index])
-        return out
+        alphas, choices = [], []
+        for start, count, width, activation in self.runs:
+            block = raw[:, start : start + count * width]
+            if activation == "tanh":
+                alphas.append(torch.tanh(block))
+            else:
+                logits = block.reshape(len(raw), count, width)
+                choices.append((logits + gumbel_noise(logits)).argmax(dim=-1))
+        empty = raw.new_zeros(len(raw), 0)
+        return (torch.cat(alphas, dim=1) if alphas else empty, torch.cat(choices, dim=1) if choices else empty.long())

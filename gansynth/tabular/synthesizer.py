@@ -11,7 +11,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._torch_utils import draw_seed, resolve_device, seeded_torch, torch_threads
+from gansynth._torch_utils import adam, draw_seed, resolve_device, seeded_torch, torch_threads
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
@@ -24,9 +24,10 @@ from gansynth.tabular.transformer import DataTransformer
 # loaded 2-core machine they made a small oversampler 5x slower (146 vs 31 ms per step).
 _SMALL_STEP_WORK = 5e7
 
-# Rows generated per forward pass when sampling; large enough that the network, not Python,
-# bounds throughput.
-_SAMPLE_CHUNK = 65_536
+# Rows generated per forward pass when sampling: small enough that a chunk's activations stay in
+# cache (on adult, 8k-row chunks generate 1.45x faster than 64k-row ones), large enough that
+# Python overhead is negligible.
+_SAMPLE_CHUNK = 8_192
 
 
 class TabularGAN(BaseEstimator):
@@ -240,10 +241,10 @@ class TabularGAN(BaseEstimator):
                 generator=self.generator_,
                 discriminator=self.discriminator_,
                 activation=self.activation_,
-                generator_optimizer=torch.optim.Adam(
+                generator_optimizer=adam(
                     self.generator_.parameters(), lr=self.generator_lr, betas=(0.5, 0.9), weight_decay=self.generator_decay
                 ),
-                discriminator_optimizer=torch.optim.Adam(
+                discriminator_optimizer=adam(
                     self.discriminator_.parameters(),
                     lr=self.discriminator_lr,
                     betas=(0.5, 0.9),
@@ -344,8 +345,7 @@ class TabularGAN(BaseEstimator):
         n = int(n)
         forced = self._condition_codes(conditions, n)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        matrix = self._generate(n, forced, seed)
-        raw_columns = self.transformer_.inverse_transform(matrix)
+        raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
         for j, codes in forced.items():
             column, _, width = self.transformer_.condition_blocks[j]
             if self.columns_[column].has_nan:
@@ -353,10 +353,11 @@ class TabularGAN(BaseEstimator):
             raw_columns[column] = codes
         return self._to_output(raw_columns, self.clip if clip is None else clip)
 
-    def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> np.ndarray:
+    def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` rows as (alphas, one-hot choices), the form ``inverse_transform`` decodes."""
         sampler = self.condition_sampler_
         offsets = sampler.offsets.cpu().numpy()
-        chunks = []
+        alphas, choices = [], []
         self.generator_.eval()
         with seeded_torch(seed, self.device_), torch.no_grad():
             for start in range(0, n, _SAMPLE_CHUNK):
@@ -370,10 +371,13 @@ class TabularGAN(BaseEstimator):
                 else:
                     cond = sampler.sample_empirical(size)
                 noise = torch.randn(size, self.embedding_dim, device=self.device_)
-                chunks.append(self.activation_.sample(self.generator_.generate(noise, cond)).cpu().numpy())
-        if not chunks:
-            return np.zeros((0, self.transformer_.output_dim_), dtype=np.float32)
-        return np.concatenate(chunks)
+                chunk_alphas, chunk_choices = self.activation_.sample(self.generator_.generate(noise, cond))
+                alphas.append(chunk_alphas.cpu().numpy())
+                choices.append(chunk_choices.cpu().numpy())
+        if not alphas:
+            kinds = [span.activation for span in self.transformer_.spans_]
+            return np.zeros((0, kinds.count("tanh")), np.float32), np.zeros((0, kinds.count("softmax")), np.int64)
+        return np.concatenate(alphas), np.concatenate(choices)
 
     def _to_output(self, raw_columns: list[np.ndarray], clip: bool):
         series = []

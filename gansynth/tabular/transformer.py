@@ -39,6 +39,23 @@ class Span:
     activation: str  # "tanh" or "softmax"
 
 
+def runs(spans: list[Span]) -> list[tuple[int, int, int, str]]:
+    """Group adjacent spans into ``(start, count, width, activation)`` runs.
+
+    A run is ``count`` adjacent blocks of one activation and (for softmax) one width, so it can
+    be handled as a single ``(rows, count, width)`` view. tanh columns are width 1.
+    """
+    grouped = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if grouped:
+            start, count, width, activation = grouped[-1]
+            if activation == span.activation and width == span.width and span.start == start + count * width:
+                grouped[-1] = (start, count + 1, width, activation)
+                continue
+        grouped.append((span.start, 1, span.width, span.activation))
+    return grouped
+
+
 def _fit_mixture(values: np.ndarray, max_modes: int, seed: int) -> tuple[list, list, list]:
     unique = np.unique(values)
     if len(unique) == 1:
@@ -100,11 +117,11 @@ class NumericEncoder:
         block[np.arange(len(values)), 1 + mode] = 1.0
         return block
 
-    def decode(self, block: np.ndarray) -> np.ndarray:
-        mode = np.argmax(block[:, 1:], axis=1)
+    def decode(self, alpha: np.ndarray, mode: np.ndarray) -> np.ndarray:
+        """Values from each row's alpha and mode index (the last index meaning missing)."""
         missing = mode == self.n_modes
         mode = np.minimum(mode, self.n_modes - 1)
-        alpha = np.clip(block[:, 0].astype(np.float64), -1.0, 1.0)
+        alpha = np.clip(alpha.astype(np.float64), -1.0, 1.0)
         values = alpha * ALPHA_SCALE * self.stds[mode] + self.means[mode]
         values[missing] = np.nan
         return values
@@ -150,11 +167,9 @@ class DiscreteEncoder:
         block[np.arange(len(series)), codes] = 1.0
         return block
 
-    def decode(self, block: np.ndarray) -> np.ndarray:
+    def decode(self, codes: np.ndarray) -> np.ndarray:
         """Category index per row, with ``-1`` for missing."""
-        codes = np.argmax(block, axis=1)
-        codes[codes == len(self.categories)] = -1
-        return codes
+        return np.where(codes == len(self.categories), -1, codes)
 
     def to_dict(self) -> dict:
         return {"type": "discrete", "categories": self.categories, "has_nan": self.has_nan}
@@ -217,13 +232,37 @@ class DataTransformer:
         return self
 
     def _layout(self) -> None:
-        self.column_starts_, self.spans_ = [], []
+        """Place every encoder's pieces in the matrix: tanh columns first, then softmax blocks by width.
+
+        Each numeric encoder contributes an alpha (tanh) column and a mode block; a discrete
+        encoder, one block. Grouping equal-width blocks side by side lets the output activation
+        treat each group as one ``(batch, n_blocks, width)`` view: no gather, no padding and no
+        permutation in the training step. The order is a pure function of the encoders, so a
+        loaded model rebuilds it exactly.
+        """
+        pieces = []  # (encoder index, offset within the encoder's block, width, activation)
+        for i, encoder in enumerate(self.encoders_):
+            for span in encoder.spans(0):
+                pieces.append((i, span.start, span.width, span.activation))
+        pieces.sort(key=lambda piece: (piece[3] != "tanh", piece[2]))  # stable: ties keep column order
+        self.spans_, index = [], [[] for _ in self.encoders_]
         start = 0
-        for encoder in self.encoders_:
-            self.column_starts_.append(start)
-            self.spans_.extend(encoder.spans(start))
-            start += encoder.width
+        for i, offset, width, activation in pieces:
+            self.spans_.append(Span(start, width, activation))
+            index[i].append((offset, np.arange(start, start + width)))
+            start += width
+        self.column_index_ = [np.concatenate([cols for _, cols in sorted(parts, key=lambda p: p[0])]) for parts in index]
         self.output_dim_ = start
+        # Where each encoder's alpha and one-hot block sit among the tanh and softmax spans,
+        # which is how sampled output reaches inverse_transform.
+        tanh_slot = {span.start: k for k, span in enumerate(s for s in self.spans_ if s.activation == "tanh")}
+        block_slot = {span.start: k for k, span in enumerate(s for s in self.spans_ if s.activation == "softmax")}
+        self.slots_ = [
+            (tanh_slot[int(columns[0])], block_slot[int(columns[1])])
+            if isinstance(encoder, NumericEncoder)
+            else (None, block_slot[int(columns[0])])
+            for encoder, columns in zip(self.encoders_, self.column_index_)
+        ]
 
     @property
     def condition_blocks(self) -> list[tuple[int, int, int]]:
@@ -234,30 +273,46 @@ class DataTransformer:
         NaN rate through the conditional loss instead of leaving it to the critic alone.
         """
         blocks = []
-        for i, (encoder, start) in enumerate(zip(self.encoders_, self.column_starts_)):
+        for i, (encoder, columns) in enumerate(zip(self.encoders_, self.column_index_)):
             if isinstance(encoder, DiscreteEncoder):
-                blocks.append((i, start, encoder.width))
+                blocks.append((i, int(columns[0]), encoder.width))
             elif encoder.has_nan:
-                blocks.append((i, start + 1, encoder.width - 1))
+                blocks.append((i, int(columns[1]), encoder.width - 1))
         return blocks
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         rng = np.random.default_rng(self.random_state + 1)
-        blocks = []
-        for spec, encoder in zip(self.specs_, self.encoders_):
+        matrix = np.empty((len(frame), self.output_dim_), dtype=np.float32)
+        for spec, encoder, columns in zip(self.specs_, self.encoders_, self.column_index_):
             series = frame[spec.name]
             if isinstance(encoder, NumericEncoder):
-                blocks.append(encoder.encode(numeric_values(series, spec.kind), rng))
+                matrix[:, columns] = encoder.encode(numeric_values(series, spec.kind), rng)
             else:
-                blocks.append(encoder.encode(series))
-        return np.concatenate(blocks, axis=1)
+                matrix[:, columns] = encoder.encode(series)
+        return matrix
 
-    def inverse_transform(self, matrix: np.ndarray) -> list[np.ndarray]:
-        """Per column: float values (NaN for missing) or category codes (-1 for missing)."""
-        return [
-            encoder.decode(matrix[:, start : start + encoder.width])
-            for encoder, start in zip(self.encoders_, self.column_starts_)
-        ]
+    def inverse_transform(self, alphas: np.ndarray, choices: np.ndarray) -> list[np.ndarray]:
+        """Decode generator output given as alphas and one-hot choices.
+
+        Parameters
+        ----------
+        alphas : numpy.ndarray of shape (n_rows, n_tanh_spans)
+            The tanh columns, in matrix order.
+        choices : numpy.ndarray of shape (n_rows, n_softmax_spans)
+            The chosen index within every one-hot block, blocks in matrix order.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            Per column: float values (NaN for missing) or category codes (-1 for missing).
+        """
+        decoded = []
+        for encoder, (alpha_slot, block_slot) in zip(self.encoders_, self.slots_):
+            if isinstance(encoder, NumericEncoder):
+                decoded.append(encoder.decode(alphas[:, alpha_slot], choices[:, block_slot]))
+            else:
+                decoded.append(encoder.decode(choices[:, block_slot]))
+        return decoded
 
     def to_dict(self) -> dict:
         return {
