@@ -12,7 +12,8 @@ import gansynth
 from gansynth import ModelFileError, TabularGAN
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import OutputActivation
-from gansynth.tabular.transformer import Span
+from gansynth.tabular.schema import build_specs, numeric_values
+from gansynth.tabular.transformer import DataTransformer, Span, runs
 
 from .conftest import TINY
 
@@ -275,12 +276,60 @@ def test_condition_sampler_sets_the_right_index_for_every_column():
 
 
 def test_output_activation_normalises_each_block():
-    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 5, "softmax"), Span(9, 1, "tanh")]
+    # An interleaved layout (two equal-width blocks apart) must work too, just in more runs.
+    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 5, "softmax"), Span(9, 1, "tanh"), Span(10, 3, "softmax")]
     activation = OutputActivation(spans)
-    out = activation(torch.randn(64, 10) * 5)
-    assert torch.allclose(out[:, 1:4].sum(1), torch.ones(64), atol=1e-5)
-    assert torch.allclose(out[:, 4:9].sum(1), torch.ones(64), atol=1e-5)
+    out = activation(torch.randn(64, 13) * 5)
+    for start, end in [(1, 4), (4, 9), (10, 13)]:
+        assert torch.allclose(out[:, start:end].sum(1), torch.ones(64), atol=1e-5)
     assert out[:, [0, 9]].abs().max() <= 1
+    alphas, choices = activation.sample(torch.randn(64, 13))
+    assert alphas.shape == (64, 2) and alphas.abs().max() <= 1
+    assert choices.shape == (64, 3) and choices.max(0).values.tolist() <= [2, 4, 2]
+
+
+def test_output_activation_samples_each_block_at_its_softmax_probabilities():
+    spans = [Span(0, 3, "softmax"), Span(3, 3, "softmax")]
+    logits = torch.tensor([[0.0, 1.0, 2.0, 2.0, 0.0, -1.0]]).repeat(20000, 1)
+    torch.manual_seed(0)
+    _, choices = OutputActivation(spans).sample(logits.clone())
+    for block in range(2):
+        expected = torch.softmax(logits[0, 3 * block : 3 * block + 3], 0)
+        observed = torch.bincount(choices[:, block], minlength=3) / 20000
+        assert torch.allclose(observed, expected, atol=0.015), (block, observed, expected)
+
+
+def test_runs_group_adjacent_equal_width_blocks():
+    spans = [Span(0, 1, "tanh"), Span(1, 1, "tanh"), Span(2, 2, "softmax"), Span(4, 2, "softmax"), Span(6, 3, "softmax")]
+    assert runs(spans) == [(0, 2, 1, "tanh"), (2, 2, 2, "softmax"), (6, 1, 3, "softmax")]
+
+
+def test_transformer_lays_out_tanh_first_then_blocks_by_width_and_round_trips(mixed):
+    specs = build_specs(mixed, "auto", None)
+    transformer = DataTransformer(max_modes=4, n_jobs=1, random_state=0).fit(mixed, specs)
+    matrix = transformer.transform(mixed)
+    spans = transformer.spans_
+    kinds = [span.activation for span in spans]
+    assert kinds == sorted(kinds, key=lambda kind: kind != "tanh"), "tanh columns come first"
+    widths = [span.width for span in spans if span.activation == "softmax"]
+    assert widths == sorted(widths), "one-hot blocks are grouped by width"
+    assert sum(span.width for span in spans) == matrix.shape[1] == transformer.output_dim_
+    softmax = [span for span in spans if span.activation == "softmax"]
+    assert np.allclose(np.stack([matrix[:, s.start : s.start + s.width].sum(1) for s in softmax]), 1.0)
+
+    alphas = matrix[:, [s.start for s in spans if s.activation == "tanh"]]
+    choices = np.stack([matrix[:, s.start : s.start + s.width].argmax(1) for s in softmax], axis=1)
+    decoded = transformer.inverse_transform(alphas, choices)
+    for spec, encoder, values in zip(specs, transformer.encoders_, decoded):
+        if spec.is_discrete:
+            assert np.array_equal(values, encoder.decode(encoder.codes(mixed[spec.name]))), spec.name
+        else:
+            # alpha is clipped at 4 * 0.99 standard deviations of its mode; values further out
+            # come back at that limit, every other value comes back as it went in.
+            original = numeric_values(mixed[spec.name], spec.kind)
+            assert np.array_equal(np.isnan(values), np.isnan(original)), spec.name
+            close = np.isclose(values, original, rtol=1e-5, atol=1e-6 * np.nanmax(np.abs(original)))
+            assert close[~np.isnan(original)].mean() > 0.97, spec.name
 
 
 def test_exact_conditional_sampling_for_every_discrete_value_of_adult(data_dir):
