@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
 from gansynth._torch_utils import draw_seed
-from gansynth.tabular.schema import build_specs, numeric_values
+from gansynth.tabular.schema import numeric_values
 from gansynth.tabular.synthesizer import TabularGAN
 from gansynth.tabular.transformer import DiscreteEncoder
 
@@ -241,16 +241,6 @@ class GANOversampler(BaseOverSampler):
                 )
         return targets
 
-    @staticmethod
-    def _class_weight(training, discrete, target) -> float:
-        """Weight that makes training condition on the class half of the time.
-
-        The class is the one condition sampling will use. The other condition blocks are the
-        discrete columns and the numeric columns with missing values.
-        """
-        others = sum(1 for spec in build_specs(training, discrete) if spec.name != target and (spec.is_discrete or spec.has_nan))
-        return float(max(1, others))
-
     # --------------------------------------------------------------- core
     def _fit_resample(self, X, y):
         frame = self._as_frame(X)
@@ -287,7 +277,9 @@ class GANOversampler(BaseOverSampler):
         with warnings.catch_warnings():
             # A feature that is constant within a CV fold is normal here, not worth a warning.
             warnings.filterwarnings("ignore", message=".*is constant.*", category=UserWarning)
-            self.gan_.fit(training, discrete_columns=discrete, condition_weights={target: self._class_weight(training, discrete, target)})
+            # Training conditions on the class half of the time, as sampling will: with the class
+            # one block among many it was learned far more slowly.
+            self.gan_.fit(training, discrete_columns=discrete, condition_shares={target: 0.5})
 
         labels = np.concatenate([np.repeat(np.asarray([label], dtype=y.dtype), n) for label, n in targets.items()])
         new_rows = self._generate(labels, target, frame, y, seed)

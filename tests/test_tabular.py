@@ -341,3 +341,17 @@ def test_exact_conditional_sampling_for_every_discrete_value_of_adult(data_dir):
         for value in spec.categories:
             rows = model.sample(1000, conditions={spec.name: value}, random_state=0)
             assert len(rows) == 1000 and (rows[spec.name] == value).all(), (spec.name, value)
+
+
+def test_condition_shares_set_how_often_training_conditions_on_each_column():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.choice(["x", "y"], 200), "b": rng.choice(["p", "q", "r"], 200),
+                          "c": rng.choice(["u", "v"], 200), "n": rng.normal(size=200)})
+    model = TabularGAN(**dict(TINY, epochs=1), random_state=0).fit(frame, condition_shares={"a": 0.5})
+    sampler = model.condition_sampler_
+    per_column = torch.zeros(sampler.n_columns).index_add_(0, sampler.column_of, sampler.train_probabilities)
+    assert torch.allclose(per_column, torch.tensor([0.5, 0.25, 0.25]))
+    with pytest.raises(ValueError, match="'n', which is not a discrete column"):
+        TabularGAN(**TINY).fit(frame, condition_shares={"n": 0.5})
+    with pytest.raises(ValueError, match="add up to 1.2"):
+        TabularGAN(**TINY).fit(frame, condition_shares={"a": 0.6, "b": 0.6})

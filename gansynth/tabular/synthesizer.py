@@ -178,7 +178,7 @@ class TabularGAN(BaseEstimator):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive; got {getattr(self, name)!r}")
 
-    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_weights=None):
+    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
         """Fit the GAN on a table.
 
         Parameters
@@ -191,10 +191,14 @@ class TabularGAN(BaseEstimator):
         column_kinds : dict or None, default=None
             Explicit ``{column: kind}`` overrides, kind being one of ``continuous``, ``integer``,
             ``datetime``, ``boolean`` or ``categorical``.
-        condition_weights : dict or None, default=None
-            ``{discrete column: weight}``: how often training conditions on each discrete column,
-            relative to the default weight 1. A class label that will be sampled conditionally
-            (as :class:`~gansynth.GANOversampler` does) learns faster with a larger weight.
+        condition_shares : dict or None, default=None
+            ``{discrete column: share}``: the fraction of training rows conditioned on that
+            column, the rest being spread evenly over the other condition blocks (the other
+            discrete columns and the numeric columns with missing values). By default every
+            block is conditioned on equally often. When the named columns are the only condition
+            blocks, their shares are relative. A label that will be sampled conditionally,
+            as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
+            share.
 
         Returns
         -------
@@ -229,7 +233,7 @@ class TabularGAN(BaseEstimator):
             [s for _, s, _ in blocks],
             codes=codes,
             log_frequency=self.log_frequency,
-            column_weights=self._condition_weights(condition_weights, blocks),
+            column_weights=self._condition_weights(condition_shares, blocks),
             device=self.device_,
         )
         data_tensor = torch.from_numpy(matrix).to(self.device_)
@@ -267,14 +271,24 @@ class TabularGAN(BaseEstimator):
         work = self.batch_size * sum(p.numel() for p in self.generator_.parameters())
         return 1 if work < _SMALL_STEP_WORK else None
 
-    def _condition_weights(self, weights, blocks):
-        if not weights:
+    def _condition_weights(self, shares, blocks):
+        """Per condition block, a sampling weight that gives each named column its share."""
+        if not shares:
             return None
         names = [spec.name for spec in self.columns_]
-        for name in weights:
+        blocks_of = [names[column] for column, _, _ in blocks]
+        for name, share in shares.items():
             if name not in names or not self.columns_[names.index(name)].is_discrete:
-                raise ValueError(f"condition_weights names {name!r}, which is not a discrete column")
-        return [float(weights.get(names[column], 1.0)) for column, _, _ in blocks]
+                raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
+            if not 0 < share <= 1:
+                raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
+        total = sum(shares.values())
+        others = [name for name in blocks_of if name not in shares]
+        if total > 1 + 1e-9:
+            raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
+        # With no other blocks to take the rest, the named shares are used relative to each other.
+        rest = (1.0 - total) / len(others) if others else 0.0
+        return [float(shares.get(name, rest)) for name in blocks_of]
 
     def _build_networks(self) -> None:
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
