@@ -76,11 +76,12 @@ PROFILES = {
         n_splits=5,
         # SDV defaults (300 epochs) as a user would run them.
         augmenters={**_CHEAP, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
-        # [filter] keeps the better half of twice the rows; [filter5] the best fifth of five times.
+        # The filters keep the better half of twice the rows needed: [filter] by a classifier's
+        # probability, [nearest] by nearest real neighbours (which still works for 2-row classes).
         gan_variants={
             "GANOversampler": {},
             "GANOversampler[filter]": {"quality_filter": "classifier"},
-            "GANOversampler[filter5]": {"quality_filter": "classifier", "filter_oversampling": 5.0},
+            "GANOversampler[nearest]": {"quality_filter": "nearest"},
         },
     ),
 }

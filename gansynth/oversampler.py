@@ -78,10 +78,14 @@ class GANOversampler(BaseOverSampler):
         reached 50% in the same 1500 steps).
     pac : int, default=10
         PacGAN group size.
-    quality_filter : {None, "classifier"}, default=None
-        ``"classifier"`` generates ``filter_oversampling`` times the rows needed, scores them
-        with a gradient-boosting classifier trained on the real rows, and keeps, per class, the
-        rows it finds most typical of the class they were generated for.
+    quality_filter : {None, "classifier", "nearest"}, default=None
+        Generate ``filter_oversampling`` times the rows needed and keep, per class, the rows
+        that score best for the class they were generated for. ``"classifier"`` scores a row
+        by the probability a gradient-boosting classifier trained on the real rows gives its
+        class; that classifier needs tens of rows per class to say anything. ``"nearest"``
+        scores it by how much nearer it lies to the closest real row of its class than to the
+        closest real row of any other class (numeric columns standardised, categories
+        one-hot), which works from two rows per class.
     filter_oversampling : float, default=2.0
         Candidate rows per kept row when ``quality_filter`` is set.
     device : str, default="auto"
@@ -122,7 +126,7 @@ class GANOversampler(BaseOverSampler):
         "generator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "discriminator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "pac": [Interval(numbers.Integral, 1, None, closed="left")],
-        "quality_filter": [StrOptions({"classifier"}), None],
+        "quality_filter": [StrOptions({"classifier", "nearest"}), None],
         "filter_oversampling": [Interval(numbers.Real, 1, None, closed="left")],
         "device": [str],
         "verbose": ["boolean"],
@@ -296,16 +300,13 @@ class GANOversampler(BaseOverSampler):
         return self._filter(candidates, target, labels, frame, y, seed)
 
     def _filter(self, candidates, target, labels, frame, y, seed) -> pd.DataFrame:
-        """Keep, per class, the candidates a classifier trained on real rows finds most typical."""
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
+        """Keep, per class, the candidates that score best for the class they were generated for."""
         specs = [spec for spec in self.gan_.columns_ if spec.name != target]
-        scorer = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-        scorer.fit(_numeric_matrix(frame, specs), y)
-        probabilities = scorer.predict_proba(_numeric_matrix(candidates, specs))
-        class_index = {label: i for i, label in enumerate(scorer.classes_.tolist())}
         wanted = candidates[target].to_numpy()
-        score = probabilities[np.arange(len(candidates)), [class_index[label] for label in wanted.tolist()]]
+        if self.quality_filter == "classifier":
+            score = _classifier_scores(frame, y, candidates, wanted, specs, seed)
+        else:
+            score = _nearest_scores(frame, y, candidates, wanted, specs)
         keep = []
         for label, n in Counter(labels.tolist()).items():
             rows = np.flatnonzero(wanted == label)
@@ -331,3 +332,51 @@ def _numeric_matrix(table: pd.DataFrame, specs) -> np.ndarray:
         else:
             columns.append(numeric_values(table[spec.name], spec.kind))
     return np.column_stack(columns)
+
+
+def _classifier_scores(frame, y, candidates, wanted, specs, seed) -> np.ndarray:
+    """Probability of each candidate's intended class under a classifier fitted on the real rows."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    scorer = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    scorer.fit(_numeric_matrix(frame, specs), y)
+    probabilities = scorer.predict_proba(_numeric_matrix(candidates, specs))
+    class_index = {label: i for i, label in enumerate(scorer.classes_.tolist())}
+    return probabilities[np.arange(len(candidates)), [class_index[label] for label in wanted.tolist()]]
+
+
+def _distance_features(table: pd.DataFrame, reference: pd.DataFrame, specs) -> np.ndarray:
+    """Points for distances: numeric columns standardised on ``reference`` (NaN at its median,
+    plus a missing flag), discrete columns one-hot scaled so that a mismatch adds 1 to the
+    squared distance, like one standard deviation of a numeric column."""
+    columns = []
+    for spec in specs:
+        if spec.is_discrete:
+            encoder = DiscreteEncoder(spec.categories, spec.has_nan)
+            codes = encoder.codes(table[spec.name])
+            columns.append(np.eye(encoder.width)[np.maximum(codes, 0)] * (codes >= 0)[:, None] / np.sqrt(2))
+        else:
+            values, known = numeric_values(table[spec.name], spec.kind), numeric_values(reference[spec.name], spec.kind)
+            centre = np.nanmedian(known) if np.isfinite(known).any() else 0.0
+            scale = np.nanstd(known) if np.isfinite(known).any() else 0.0
+            missing = np.isnan(values)
+            columns.append(((np.where(missing, centre, values) - centre) / (scale if scale > 0 else 1.0))[:, None])
+            if spec.has_nan:
+                columns.append(missing[:, None].astype(float))
+    return np.hstack(columns)
+
+
+def _nearest_scores(frame, y, candidates, wanted, specs) -> np.ndarray:
+    """``d_other / (d_own + d_other)`` per candidate: above 0.5 when the closest real row of its
+    intended class is nearer than the closest real row of any other class."""
+    from sklearn.neighbors import NearestNeighbors
+
+    real, fake = _distance_features(frame, frame, specs), _distance_features(candidates, frame, specs)
+    score = np.zeros(len(candidates))
+    for label in np.unique(wanted):
+        rows = np.flatnonzero(wanted == label)
+        own = y == label
+        d_own = NearestNeighbors(n_neighbors=1).fit(real[own]).kneighbors(fake[rows])[0][:, 0]
+        d_other = NearestNeighbors(n_neighbors=1).fit(real[~own]).kneighbors(fake[rows])[0][:, 0]
+        score[rows] = d_other / np.maximum(d_own + d_other, 1e-12)
+    return score

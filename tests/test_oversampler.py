@@ -143,11 +143,26 @@ def test_categorical_features_by_index_name_and_mask():
         GANOversampler(categorical_features=[True], **FAST).fit_resample(X, y)
 
 
-def test_quality_filter_keeps_exact_counts():
+@pytest.mark.parametrize("quality_filter", ["classifier", "nearest"])
+def test_quality_filter_keeps_exact_counts(quality_filter):
     X, y = mixed_table()
-    X_res, y_res = GANOversampler(quality_filter="classifier", **FAST).fit_resample(X, y)
+    X_res, y_res = GANOversampler(quality_filter=quality_filter, **FAST).fit_resample(X, y)
     assert Counter(y_res) == {"rare": 270, "common": 270}
     pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
+
+
+def test_nearest_filter_keeps_rows_on_their_class_side_even_for_a_three_row_class():
+    # "rare" rows have income near 80, "common" near 40. An untrained GAN (1 epoch) puts its
+    # "rare" rows anywhere; the filter must keep those nearer the rare rows than the common ones.
+    X, y = mixed_table(n=200, minority=3)
+    options = dict(FAST, epochs=1, filter_oversampling=6.0)
+    with pytest.warns(UserWarning, match="only 3 rows"):
+        plain_X, plain_y = GANOversampler(**options).fit_resample(X, y)
+        kept_X, kept_y = GANOversampler(quality_filter="nearest", **options).fit_resample(X, y)
+    plain = plain_X["income"].to_numpy()[200:][plain_y[200:] == "rare"]
+    kept = kept_X["income"].to_numpy()[200:][kept_y[200:] == "rare"]
+    assert len(kept) == len(plain) == 194
+    assert np.mean(kept > 60) > np.mean(plain > 60) + 0.1, (np.mean(kept > 60), np.mean(plain > 60))
 
 
 def test_same_seed_same_rows_and_no_transform():
