@@ -112,16 +112,19 @@ class OutputActivation(nn.Module):
         self.tau = tau
         self.runs = runs(spans)
 
-    def forward(self, raw: torch.Tensor) -> torch.Tensor:
-        pieces = []
+    def _runs_of(self, raw: torch.Tensor):
+        """Each run as ``(activation, view)``: tanh runs as columns, softmax runs as (n, count, width)."""
         for start, count, width, activation in self.runs:
             block = raw[:, start : start + count * width]
-            if activation == "tanh":
-                pieces.append(torch.tanh(block))
-            else:
-                logits = block.reshape(len(raw), count, width)
-                probabilities = torch.softmax((logits + gumbel_noise(logits)) / self.tau, dim=-1)
-                pieces.append(probabilities.reshape(len(raw), count * width))
+            yield activation, (block if activation == "tanh" else block.reshape(len(raw), count, width))
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        pieces = [
+            torch.tanh(view)
+            if activation == "tanh"
+            else torch.softmax((view + gumbel_noise(view)) / self.tau, dim=-1).flatten(1)
+            for activation, view in self._runs_of(raw)
+        ]
         return torch.cat(pieces, dim=1) if len(pieces) > 1 else pieces[0]
 
     def sample(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,12 +141,10 @@ class OutputActivation(nn.Module):
             Index of the chosen slot within each block, blocks in matrix order.
         """
         alphas, choices = [], []
-        for start, count, width, activation in self.runs:
-            block = raw[:, start : start + count * width]
+        for activation, view in self._runs_of(raw):
             if activation == "tanh":
-                alphas.append(torch.tanh(block))
+                alphas.append(torch.tanh(view))
             else:
-                logits = block.reshape(len(raw), count, width)
-                choices.append((logits + gumbel_noise(logits)).argmax(dim=-1))
+                choices.append((view + gumbel_noise(view)).argmax(dim=-1))
         empty = raw.new_zeros(len(raw), 0)
         return (torch.cat(alphas, dim=1) if alphas else empty, torch.cat(choices, dim=1) if choices else empty.long())
