@@ -129,6 +129,9 @@ def _single_thread_worker() -> None:
     # Convergence and SDV warnings would drown the log; real failures are recorded in the CSV.
     warnings.simplefilter("ignore")
     # The machine is shared: one BLAS/torch thread per process, parallelism comes from --jobs.
+    # joblib (GANOversampler's per-column mixture fits) would otherwise start its own process
+    # pool inside each worker; those pools also kept the workers from exiting at the end.
+    os.environ["LOKY_MAX_CPU_COUNT"] = "1"
     try:
         import torch
 
