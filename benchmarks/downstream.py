@@ -76,11 +76,11 @@ PROFILES = {
         n_splits=5,
         # SDV defaults (300 epochs) as a user would run them.
         augmenters={**_CHEAP, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
-        # The filters keep the better half of twice the rows needed: [filter] by a classifier's
-        # probability, [nearest] by nearest real neighbours (which still works for 2-row classes).
+        # GANOversampler's default keeps the better half of twice the rows needed, by a
+        # classifier's probability; [nearest] ranks them by nearest real neighbours instead.
         gan_variants={
             "GANOversampler": {},
-            "GANOversampler[filter]": {"quality_filter": "classifier"},
+            "GANOversampler[unfiltered]": {"quality_filter": None},
             "GANOversampler[nearest]": {"quality_filter": "nearest"},
         },
     ),

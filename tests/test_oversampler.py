@@ -143,7 +143,7 @@ def test_categorical_features_by_index_name_and_mask():
         GANOversampler(categorical_features=[True], **FAST).fit_resample(X, y)
 
 
-@pytest.mark.parametrize("quality_filter", ["classifier", "nearest"])
+@pytest.mark.parametrize("quality_filter", ["classifier", "nearest", None])
 def test_quality_filter_keeps_exact_counts(quality_filter):
     X, y = mixed_table()
     X_res, y_res = GANOversampler(quality_filter=quality_filter, **FAST).fit_resample(X, y)
@@ -157,7 +157,7 @@ def test_nearest_filter_keeps_rows_on_their_class_side_even_for_a_three_row_clas
     X, y = mixed_table(n=200, minority=3)
     options = dict(FAST, epochs=1, filter_oversampling=6.0)
     with pytest.warns(UserWarning, match="only 3 rows"):
-        plain_X, plain_y = GANOversampler(**options).fit_resample(X, y)
+        plain_X, plain_y = GANOversampler(quality_filter=None, **options).fit_resample(X, y)
         kept_X, kept_y = GANOversampler(quality_filter="nearest", **options).fit_resample(X, y)
     plain = plain_X["income"].to_numpy()[200:][plain_y[200:] == "rare"]
     kept = kept_X["income"].to_numpy()[200:][kept_y[200:] == "rare"]
