@@ -14,6 +14,7 @@ once ``gansynth.GANOversampler`` is importable.
 from __future__ import annotations
 
 import inspect
+import math
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
@@ -255,6 +256,33 @@ def _gan_oversampler(**params) -> Augment:
     return augment
 
 
+def _tabular_gan_minority() -> Augment:
+    """gansynth's TabularGAN fitted on the minority rows alone, the way SDV's synthesizers are
+    used here, with GANOversampler's training-length and network defaults: it tests whether
+    the class-conditional GAN's losses come from learning the minority inside the whole table."""
+
+    def augment(X, y, random_state):
+        from gansynth import TabularGAN
+        from gansynth.oversampler import auto_batch_size, auto_training_steps
+
+        n_new = _missing_rows(y)
+        if n_new == 0:
+            return X, y
+        minority = X[y == 1].reset_index(drop=True)
+        # A column with no value among the minority rows is refused by TabularGAN; it stays NaN.
+        empty = [c for c in minority.columns if minority[c].isna().all()]
+        batch = auto_batch_size(len(minority), 10)
+        epochs = math.ceil(auto_training_steps(len(minority)) / max(1, len(minority) // batch))
+        gan = TabularGAN(epochs=epochs, batch_size=batch, embedding_dim=64, generator_dim=(128, 128),
+                         discriminator_dim=(128, 128), generator_lr=1e-3, discriminator_lr=1e-3,
+                         verbose=False, random_state=random_state)
+        kept = minority.drop(columns=empty)
+        gan.fit(kept, discrete_columns=_categorical_columns(kept))
+        return _append(X, y, gan.sample(n_new).reindex(columns=minority.columns))
+
+    return augment
+
+
 def gan_oversampler_available() -> bool:
     """Whether ``gansynth.GANOversampler`` can be imported in this environment."""
     try:
@@ -281,6 +309,7 @@ _FACTORIES: dict[str, tuple[Callable[..., Augment], int]] = {
     "CTGAN": (partial(_sdv, "ctgan"), GENERATOR),
     "TVAE": (partial(_sdv, "tvae"), GENERATOR),
     "GANOversampler": (_gan_oversampler, GENERATOR),
+    "TabularGAN-minority": (_tabular_gan_minority, GENERATOR),
 }
 
 

@@ -82,6 +82,8 @@ PROFILES = {
             "GANOversampler": {},
             "GANOversampler[unfiltered]": {"quality_filter": None},
             "GANOversampler[nearest]": {"quality_filter": "nearest"},
+            # TabularGAN fitted on the minority rows alone, as the SDV synthesizers are here.
+            "TabularGAN-minority": {},
         },
     ),
 }
