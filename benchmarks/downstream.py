@@ -84,6 +84,8 @@ PROFILES = {
             "GANOversampler[nearest]": {"quality_filter": "nearest"},
             # TabularGAN fitted on the minority rows alone, as the SDV synthesizers are here.
             "TabularGAN-minority": {},
+            "GANOversampler[per_class]": {"per_class": True, "quality_filter": None},
+            "GANOversampler[per_class+filter]": {"per_class": True},
         },
     ),
 }

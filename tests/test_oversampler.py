@@ -213,3 +213,20 @@ def test_clone_pickle_and_pipeline_memory(tmp_path):
     model.set_params(memory=joblib.Memory(tmp_path, verbose=0))
     model.fit(X, y)
     assert model.predict(X.head(5)).shape == (5,)
+
+
+def test_per_class_trains_one_gan_per_oversampled_class_on_its_rows_alone():
+    X, y = mixed_table()
+    X.loc[y == "rare", "score"] = np.nan  # no value in the class: that column stays missing
+    sampler = GANOversampler(per_class=True, quality_filter=None, **dict(FAST, epochs=20))
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert set(sampler.gans_) == {"rare"} and not hasattr(sampler, "gan_")
+    assert Counter(y_res) == {"rare": 270, "common": 270}
+    pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
+    new = X_res.iloc[300:]
+    assert new["score"].isna().all()
+    # Trained on the rare rows only (income near 80, common rows near 40).
+    assert new["income"].mean() > 60, new["income"].mean()
+    assert sampler.training_epochs_ == {"rare": 20}
+    filtered = GANOversampler(per_class=True, **FAST).fit_resample(np.asarray(X[["income", "age"]]), y)
+    assert Counter(filtered[1]) == {"rare": 270, "common": 270}
