@@ -76,16 +76,17 @@ PROFILES = {
         n_splits=5,
         # SDV defaults (300 epochs) as a user would run them.
         augmenters={**_CHEAP, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
-        # GANOversampler's default keeps the better half of twice the rows needed, by a
-        # classifier's probability; [nearest] ranks them by nearest real neighbours instead.
+        # GANOversampler's default: one GAN per class on its rows alone, and of twice the rows
+        # needed the half a classifier finds most typical of the class. [joint...] train one
+        # class-conditional GAN on all rows (the default until per-class GANs measured better).
         gan_variants={
             "GANOversampler": {},
             "GANOversampler[unfiltered]": {"quality_filter": None},
-            "GANOversampler[nearest]": {"quality_filter": "nearest"},
+            "GANOversampler[joint]": {"per_class": False},
+            "GANOversampler[joint+unfiltered]": {"per_class": False, "quality_filter": None},
+            "GANOversampler[joint+nearest]": {"per_class": False, "quality_filter": "nearest"},
             # TabularGAN fitted on the minority rows alone, as the SDV synthesizers are here.
             "TabularGAN-minority": {},
-            "GANOversampler[per_class]": {"per_class": True, "quality_filter": None},
-            "GANOversampler[per_class+filter]": {"per_class": True},
         },
     ),
 }

@@ -121,7 +121,10 @@ def test_fifty_row_table():
     sampler = GANOversampler(random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)
     assert len(X_res) == 84 and Counter(y_res) == {"rare": 42, "common": 42}
-    assert sampler.training_steps_ == auto_training_steps(50)
+    assert sampler.training_steps_ == {"rare": auto_training_steps(8)}  # one GAN, on the 8 rare rows
+    joint = GANOversampler(per_class=False, random_state=0)
+    joint.fit_resample(X, y)
+    assert joint.training_steps_ == auto_training_steps(50)
 
 
 def test_categorical_features_by_index_name_and_mask():
@@ -132,9 +135,9 @@ def test_categorical_features_by_index_name_and_mask():
         sampler = GANOversampler(categorical_features=spec, **FAST)
         X_res, _ = sampler.fit_resample(X, y)
         assert set(np.unique(X_res[:, 1])) <= {0.0, 1.0, 2.0}
-        assert sampler.gan_.columns_[1].kind == "categorical"
+        assert sampler.gans_[1].columns_[1].kind == "categorical"
     frame = pd.DataFrame(X, columns=["x", "code"])
-    sampler = GANOversampler(categorical_features=["code"], **FAST)
+    sampler = GANOversampler(categorical_features=["code"], per_class=False, **FAST)
     sampler.fit_resample(frame, y)
     assert sampler.gan_.columns_[1].kind == "categorical"
     with pytest.raises(ValueError, match="unknown column 'nope'"):
@@ -155,7 +158,7 @@ def test_nearest_filter_keeps_rows_on_their_class_side_even_for_a_three_row_clas
     # "rare" rows have income near 80, "common" near 40. An untrained GAN (1 epoch) puts its
     # "rare" rows anywhere; the filter must keep those nearer the rare rows than the common ones.
     X, y = mixed_table(n=200, minority=3)
-    options = dict(FAST, epochs=1, filter_oversampling=6.0)
+    options = dict(FAST, epochs=1, filter_oversampling=6.0, per_class=False)
     with pytest.warns(UserWarning, match="only 3 rows"):
         plain_X, plain_y = GANOversampler(quality_filter=None, **options).fit_resample(X, y)
         kept_X, kept_y = GANOversampler(quality_filter="nearest", **options).fit_resample(X, y)
@@ -208,7 +211,7 @@ def test_clone_pickle_and_pipeline_memory(tmp_path):
     assert clone(sampler).get_params() == sampler.get_params()
     sampler.fit_resample(X, y)
     restored = pickle.loads(pickle.dumps(sampler))
-    pd.testing.assert_frame_equal(restored.gan_.sample(20, random_state=1), sampler.gan_.sample(20, random_state=1))
+    pd.testing.assert_frame_equal(restored.gans_["rare"].sample(20, random_state=1), sampler.gans_["rare"].sample(20, random_state=1))
     model = pipeline()
     model.set_params(memory=joblib.Memory(tmp_path, verbose=0))
     model.fit(X, y)
