@@ -277,6 +277,8 @@ class GANOversampler(BaseOverSampler):
         targets = self._targets(y)
         labels = np.concatenate([np.repeat(np.asarray([label], dtype=y.dtype), n) for label, n in targets.items()])
         factor = 1 if self.quality_filter is None else int(math.ceil(self.filter_oversampling))
+        for fitted in ("gan_", "gans_"):  # a refit in the other mode must not leave the old GANs
+            self.__dict__.pop(fitted, None)
         if self.per_class:
             candidates = self._generate_per_class(frame, y, targets, categorical, target, factor, seed)
         else:

@@ -231,5 +231,7 @@ def test_per_class_trains_one_gan_per_oversampled_class_on_its_rows_alone():
     # Trained on the rare rows only (income near 80, common rows near 40).
     assert new["income"].mean() > 60, new["income"].mean()
     assert sampler.training_epochs_ == {"rare": 20}
+    sampler.set_params(per_class=False).fit_resample(X, y)
+    assert hasattr(sampler, "gan_") and not hasattr(sampler, "gans_")
     filtered = GANOversampler(per_class=True, **FAST).fit_resample(np.asarray(X[["income", "age"]]), y)
     assert Counter(filtered[1]) == {"rare": 270, "common": 270}
