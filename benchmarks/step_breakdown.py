@@ -1,0 +1,78 @@
+"""Where a TabularGAN training step's time goes, on Adult: the full step and the step without
+the WGAN-GP penalty (the floor that no penalty trick could go below).
+
+Usage::
+
+    python -m benchmarks step --data-dir ../shared/datasets --threads 2
+
+Both variants run in one process on the same networks and batches; each figure is the best of
+``--repeats`` timings of ``--steps`` consecutive steps. Run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from gansynth import TabularGAN
+from gansynth._torch_utils import adam
+from gansynth.tabular import training
+from gansynth.tabular.training import GANModules, train_step
+
+
+def _ms_per_step(modules, data, sampler, batch_size, steps, repeats) -> float:
+    for _ in range(5):  # warm-up: allocator, thread pool
+        train_step(modules, data, sampler, batch_size)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            train_step(modules, data, sampler, batch_size)
+        best = min(best, (time.perf_counter() - start) / steps * 1000)
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks step", description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"))
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    path = Path(args.data_dir) / "adult.csv"
+    if not path.is_file():
+        parser.error(f"adult.csv not found in {args.data_dir}")
+    torch.set_num_threads(args.threads)
+    frame = pd.read_csv(path, skipinitialspace=True)
+    model = TabularGAN(epochs=1, verbose=False, random_state=0, torch_threads=args.threads).fit(frame)
+    data = torch.from_numpy(model.transformer_.transform(frame))
+    modules = GANModules(
+        model.generator_, model.discriminator_, model.activation_,
+        adam(model.generator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
+        adam(model.discriminator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
+        model.embedding_dim,
+    )
+    model.generator_.train()
+    model.discriminator_.train()
+    run = (modules, data, model.condition_sampler_, model.batch_size, args.steps, args.repeats)
+    full = _ms_per_step(*run)
+    penalty = training.gradient_penalty
+    training.gradient_penalty = lambda *_, **__: torch.zeros(())
+    try:
+        no_penalty = _ms_per_step(*run)
+    finally:
+        training.gradient_penalty = penalty
+    steps_per_epoch = len(data) // model.batch_size
+    print(f"adult: {len(data)} rows, batch {model.batch_size}, {steps_per_epoch} steps per epoch, {args.threads} threads")
+    print(f"full step:            {full:6.2f} ms  ({full * steps_per_epoch / 1000:.2f} s per epoch)")
+    print(f"without the penalty:  {no_penalty:6.2f} ms  ({no_penalty * steps_per_epoch / 1000:.2f} s per epoch)")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
