@@ -284,8 +284,8 @@ class GANOversampler(BaseOverSampler):
         else:
             candidates = self._generate_jointly(frame, y, labels, categorical, target, factor, seed)
         if self.quality_filter is not None and len(labels):
-            specs = build_specs(frame.assign(**{target: y}), categorical + [target])
-            candidates = self._filter(candidates, [s for s in specs if s.name != target], target, labels, frame, y, seed)
+            specs = build_specs(frame, categorical)
+            candidates = self._filter(candidates, specs, target, labels, frame, y, seed)
         new_X = candidates.drop(columns=target)
         return self._stack(X, frame, new_X), np.concatenate([y, labels.astype(y.dtype)])
 
@@ -314,12 +314,9 @@ class GANOversampler(BaseOverSampler):
         training = frame.assign(**{target: y})
         self.gan_, plan = self._new_gan(len(training), seed)
         self.training_batch_size_, self.training_epochs_, self.training_steps_ = plan
-        with warnings.catch_warnings():
-            # A feature that is constant within a CV fold is normal here, not worth a warning.
-            warnings.filterwarnings("ignore", message=".*is constant.*", category=UserWarning)
-            # Training conditions on the class half of the time, as sampling will: with the class
-            # one block among many it was learned far more slowly.
-            self.gan_.fit(training, discrete_columns=categorical + [target], condition_shares={target: 0.5})
+        # Training conditions on the class half of the time, as sampling will: with the class
+        # one block among many it was learned far more slowly.
+        _fit_quietly(self.gan_, training, discrete_columns=categorical + [target], condition_shares={target: 0.5})
         if not len(labels):
             return self.gan_.sample(0)
         return self.gan_.sample(len(labels) * factor, conditions={target: np.repeat(labels, factor)}, random_state=seed + 1)
@@ -334,9 +331,7 @@ class GANOversampler(BaseOverSampler):
             # A column with no value in this class is refused by TabularGAN; it stays missing.
             kept = rows.loc[:, rows.notna().any()]
             gan, plans[label] = self._new_gan(len(rows), seed + 2 * k)
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*is constant.*", category=UserWarning)
-                gan.fit(kept, discrete_columns=[c for c in categorical if c in kept.columns])
+            _fit_quietly(gan, kept, discrete_columns=[c for c in categorical if c in kept.columns])
             sample = gan.sample(n_new * factor, random_state=seed + 2 * k + 1).reindex(columns=frame.columns)
             for column in frame.columns.difference(kept.columns, sort=False):
                 sample[column] = sample[column].astype(frame[column].dtype)
@@ -369,6 +364,13 @@ class GANOversampler(BaseOverSampler):
         if sparse.issparse(X):
             return sparse.vstack([X, sparse.csr_matrix(new_X.to_numpy(dtype=X.dtype))]).asformat(X.format)
         return np.concatenate([X, new_X.to_numpy(dtype=X.dtype)], axis=0)
+
+
+def _fit_quietly(gan: TabularGAN, table: pd.DataFrame, **fit_options) -> None:
+    # A feature that is constant within a class or a CV fold is normal here, not worth a warning.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is constant.*", category=UserWarning)
+        gan.fit(table, **fit_options)
 
 
 def _numeric_matrix(table: pd.DataFrame, specs) -> np.ndarray:
