@@ -273,6 +273,9 @@ class GANOversampler(BaseOverSampler):
         while target in frame.columns:
             target += "_"
         categorical = self._categorical_columns(frame)
+        # Validates every feature (inf, all-NaN, ...) in both modes: a per-class GAN alone would
+        # only see the columns that have values in its class.
+        specs = build_specs(frame, categorical)
         seed = draw_seed(self.random_state)
         targets = self._targets(y)
         labels = np.concatenate([np.repeat(np.asarray([label], dtype=y.dtype), n) for label, n in targets.items()])
@@ -284,7 +287,6 @@ class GANOversampler(BaseOverSampler):
         else:
             candidates = self._generate_jointly(frame, y, labels, categorical, target, factor, seed)
         if self.quality_filter is not None and len(labels):
-            specs = build_specs(frame, categorical)
             candidates = self._filter(candidates, specs, target, labels, frame, y, seed)
         new_X = candidates.drop(columns=target)
         return self._stack(X, frame, new_X), np.concatenate([y, labels.astype(y.dtype)])

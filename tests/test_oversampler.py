@@ -235,3 +235,13 @@ def test_per_class_trains_one_gan_per_oversampled_class_on_its_rows_alone():
     assert hasattr(sampler, "gan_") and not hasattr(sampler, "gans_")
     filtered = GANOversampler(per_class=True, **FAST).fit_resample(np.asarray(X[["income", "age"]]), y)
     assert Counter(filtered[1]) == {"rare": 270, "common": 270}
+
+
+@pytest.mark.parametrize("per_class", [True, False])
+def test_bad_feature_columns_get_errors_naming_them_in_both_modes(per_class):
+    X, y = mixed_table()
+    options = dict(FAST, per_class=per_class, quality_filter=None)
+    with pytest.raises(ValueError, match="column 'score' is entirely missing"):
+        GANOversampler(**options).fit_resample(X.assign(score=np.nan), y)
+    with pytest.raises(ValueError, match="column 'income' holds 1 infinite"):
+        GANOversampler(**options).fit_resample(X.assign(income=np.where(np.arange(len(X)) == 3, np.inf, X["income"])), y)
