@@ -87,6 +87,10 @@ PROFILES = {
             "GANOversampler[joint+nearest]": {"per_class": False, "quality_filter": "nearest"},
             # TabularGAN fitted on the minority rows alone, as the SDV synthesizers are here.
             "TabularGAN-minority": {},
+            # Candidates for the next default, each one knob away from it.
+            "GANOversampler[filter x4]": {"filter_oversampling": 4.0},
+            "GANOversampler[half]": {"sampling_strategy": 0.5},
+            "GANOversampler[augment=1]": {"augment_ratio": 1.0},
         },
     ),
 }
