@@ -275,6 +275,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (each single-threaded)")
     parser.add_argument("--datasets", help="comma-separated subset of the profile's datasets")
     parser.add_argument("--augmenters", help="comma-separated subset of the profile's augmenters to run now")
+    parser.add_argument("--settings", help="comma-separated subset of the profile's settings to run now")
     parser.add_argument("--splits", type=int, help="override the number of repeated splits")
     parser.add_argument("--time-budget", type=float, metavar="MINUTES",
                         help="stop starting new cells after this long; rerun to resume")
@@ -310,6 +311,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         profile = replace(profile, augmenters={a: o for a, o in profile.augmenters.items() if a in wanted},
                           gan_variants={a: o for a, o in profile.gan_variants.items() if a in wanted})
+    if args.settings:
+        wanted = tuple(args.settings.split(","))
+        unknown = [s for s in wanted if s not in profile.settings]
+        if unknown:
+            print(f"error: settings {unknown} are not in the {profile.name} profile: {', '.join(profile.settings)}",
+                  file=sys.stderr)
+            return 2
+        profile = replace(profile, settings=wanted)
     if args.splits:
         profile = replace(profile, n_splits=args.splits)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):

@@ -158,6 +158,8 @@ def test_cli_dispatch_and_missing_data_dir(capsys, tmp_path):
     assert benchmarks_main(["nonsense"]) == 2
     assert benchmarks_main(["downstream", "--data-dir", str(tmp_path / "absent")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert benchmarks_main(["downstream", "--data-dir", str(tmp_path), "--settings", "natural,n_7"]) == 2
+    assert "['n_7'] are not in the quick profile" in capsys.readouterr().err
 
 
 def test_gan_oversampler_is_included_exactly_when_importable(tmp_path):
