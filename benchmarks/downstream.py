@@ -91,6 +91,7 @@ PROFILES = {
             "GANOversampler[filter x4]": {"filter_oversampling": 4.0},
             "GANOversampler[half]": {"sampling_strategy": 0.5},
             "GANOversampler[augment=1]": {"augment_ratio": 1.0},
+            "GANOversampler[nearest]": {"quality_filter": "nearest"},
         },
     ),
 }
