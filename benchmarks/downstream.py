@@ -92,6 +92,8 @@ PROFILES = {
             "GANOversampler[half]": {"sampling_strategy": 0.5},
             "GANOversampler[augment=1]": {"augment_ratio": 1.0},
             "GANOversampler[nearest]": {"quality_filter": "nearest"},
+            # Longer training: the default loses to no augmentation where the minority has 40+ rows.
+            "GANOversampler[epochs=1500]": {"epochs": 1500},
         },
     ),
 }
