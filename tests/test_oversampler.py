@@ -121,10 +121,17 @@ def test_fifty_row_table():
     sampler = GANOversampler(random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)
     assert len(X_res) == 84 and Counter(y_res) == {"rare": 42, "common": 42}
-    assert sampler.training_steps_ == {"rare": auto_training_steps(8)}  # one GAN, on the 8 rare rows
+    assert sampler.training_steps_ == {"rare": auto_training_steps(8, per_class=True)}  # one GAN, on the 8 rare rows
     joint = GANOversampler(per_class=False, random_state=0)
     joint.fit_resample(X, y)
     assert joint.training_steps_ == auto_training_steps(50)
+
+
+def test_auto_training_steps_give_per_class_gans_ten_steps_a_row():
+    # A joint GAN: one step per row; a per-class GAN: ten per row of its class; both in [500, 1500].
+    assert [auto_training_steps(n) for n in (8, 500, 900, 5000)] == [500, 500, 900, 1500]
+    assert [auto_training_steps(n, per_class=True) for n in (8, 50, 51, 120, 150, 5000)] == [
+        500, 500, 510, 1200, 1500, 1500]
 
 
 def test_categorical_features_by_index_name_and_mask():
