@@ -34,8 +34,8 @@ def auto_training_steps(n_rows: int, *, per_class: bool = False) -> int:
 
     A per-class GAN (``per_class=True``) gets ten steps per row of its class: 500 up to 50
     rows, 1500 from 150. In the downstream benchmark, per-class GANs trained for 1500 steps
-    instead of 500 did better (PR-AUC) on 7 of the 8 tables whose minority had 38 to 340 rows,
-    and worse on two of the three whose minority had 31 to 52 (natural imbalance,
+    instead of 500 did better (PR-AUC) on all 6 tables whose minority had 55 to 340 rows, and
+    worse on 3 of the 4 whose minority had 31 to 52 (natural imbalance,
     ``benchmarks/results/downstream_notes.md``).
     """
     return int(np.clip(n_rows * (10 if per_class else 1), 500, 1500))
