@@ -132,6 +132,9 @@ def test_auto_training_steps_give_per_class_gans_ten_steps_a_row():
     assert [auto_training_steps(n) for n in (8, 500, 900, 5000)] == [500, 500, 900, 1500]
     assert [auto_training_steps(n, per_class=True) for n in (8, 50, 51, 120, 150, 5000)] == [
         500, 500, 510, 1200, 1500, 1500]
+    # ... and the sampler plans its GANs by the rule of its mode: (batch, epochs, steps) for 60 rows.
+    assert GANOversampler()._new_gan(60, seed=0)[1] == (60, 600, 600)
+    assert GANOversampler(per_class=False)._new_gan(60, seed=0)[1] == (60, 500, 500)
 
 
 def test_categorical_features_by_index_name_and_mask():
