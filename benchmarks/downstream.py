@@ -98,6 +98,7 @@ PROFILES = {
     ),
 }
 
+MAIN_GAN = "GANOversampler"  # the default configuration; other gan_variants are variants of it
 PRESENTATION_ORDER = ["none", "RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE", "GaussianCopula",
                       "CTGAN", "TVAE", "GANOversampler"]
 
@@ -202,10 +203,15 @@ def report(profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream
     if include_gan is None:
         include_gan = gan_oversampler_available()
     cells = plan_cells(profile, profile.augmenter_specs(include_gan), loader)
-    covered = len({c.key for c in cells} & done_keys(out_dir / f"{stem}_runs.csv"))
+    done = done_keys(out_dir / f"{stem}_runs.csv")
+    # The main grid is every augmenter but the GANOversampler variants, which are run on the
+    # subsets where they answer a question; their coverage is reported apart.
+    main = [c for c in cells if c.augmenter in profile.augmenters or c.augmenter == MAIN_GAN]
+    variants = [c for c in cells if c not in main]
     commands_file = out_dir / f"{stem}_commands.txt"
     commands = commands_file.read_text().splitlines() if commands_file.exists() else []
-    header = _header(profile, commands, include_gan, len(cells), covered)
+    header = _header(profile, commands, include_gan, len(main), len({c.key for c in main} & done),
+                     len(variants), len({c.key for c in variants} & done))
     return write_report(out_dir / f"{stem}_runs.csv", out_dir, stem, header, PRESENTATION_ORDER,
                         planned_cells=len(cells))
 
@@ -242,9 +248,13 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
     return finished
 
 
-def _header(profile: Profile, commands: list[str], include_gan: bool, planned: int, done: int) -> list[str]:
+def _header(profile: Profile, commands: list[str], include_gan: bool, planned: int, done: int,
+            variants_planned: int = 0, variants_done: int = 0) -> list[str]:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     status = "complete" if done >= planned else f"PARTIAL: {done} of {planned} planned cells finished"
+    if variants_planned:
+        status += (f" for the main augmenters; GANOversampler variants: {variants_done} of "
+                   f"{variants_planned} cells, run where they answer a question")
     produced = ["Produced by these commands, run from the repository root (each resumes the same CSV):", ""]
     produced += [f"    {line}" for line in commands] if commands else ["    (the benchmarks.downstream API)"]
     return [

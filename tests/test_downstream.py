@@ -11,6 +11,7 @@ import pytest
 from benchmarks import _augmenters
 from benchmarks.__main__ import main as benchmarks_main
 from benchmarks._cells import Cell, make_split, run_cell, setting_indices
+from benchmarks import downstream
 from benchmarks.downstream import Profile, run
 
 
@@ -86,6 +87,12 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
     text = run(partial, toy_loader, tmp_path, stem="mini", include_gan=False, report_profile=MINI,
                log=lambda *_: None).read_text()
     assert "Each is ranked below" in text and "| BorderlineSMOTE | 2 |" in text
+
+    # GANOversampler variants are counted apart: unrun, they leave the main grid complete.
+    with_variant = Profile("mini", MINI.datasets, MINI.settings, MINI.classifiers, 2,
+                           MINI.augmenters, {"GANOversampler[x]": {"epochs": 1}})
+    text = downstream.report(with_variant, toy_loader, tmp_path, stem="mini", include_gan=True).read_text()
+    assert "status: **complete for the main augmenters; GANOversampler variants: 0 of 6 cells" in text
 
 
 def test_failing_augmenter_is_recorded_not_dropped(tmp_path, monkeypatch):
