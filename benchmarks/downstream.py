@@ -297,6 +297,16 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     return parser
 
 
+def _names(given: str, known, kind: str, where: str) -> list[str] | None:
+    """The comma-separated names in ``given``; None, after saying which, if any is not in ``known``."""
+    wanted = given.split(",")
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        print(f"error: {kind} {unknown} are not in {where}: {', '.join(known)}", file=sys.stderr)
+        return None
+    return wanted
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -307,31 +317,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: data directory {args.data_dir} does not exist", file=sys.stderr)
         return 2
     profile = PROFILES[args.profile]
+    in_profile = f"the {profile.name} profile"
     if args.datasets:
-        wanted = tuple(args.datasets.split(","))
-        unknown = [d for d in wanted if d not in ALL_DATASETS]
-        if unknown:
-            print(f"error: unknown datasets {unknown}; known: {', '.join(ALL_DATASETS)}", file=sys.stderr)
+        wanted = _names(args.datasets, ALL_DATASETS, "datasets", "the benchmark")
+        if wanted is None:
             return 2
-        profile = replace(profile, datasets=wanted)
+        profile = replace(profile, datasets=tuple(wanted))
     if args.augmenters:
-        wanted = args.augmenters.split(",")
-        known = {**profile.augmenters, **profile.gan_variants}
-        unknown = [a for a in wanted if a not in known]
-        if unknown:
-            print(f"error: augmenters {unknown} are not in the {profile.name} profile: {', '.join(known)}",
-                  file=sys.stderr)
+        wanted = _names(args.augmenters, {**profile.augmenters, **profile.gan_variants}, "augmenters", in_profile)
+        if wanted is None:
             return 2
         profile = replace(profile, augmenters={a: o for a, o in profile.augmenters.items() if a in wanted},
                           gan_variants={a: o for a, o in profile.gan_variants.items() if a in wanted})
     if args.settings:
-        wanted = tuple(args.settings.split(","))
-        unknown = [s for s in wanted if s not in profile.settings]
-        if unknown:
-            print(f"error: settings {unknown} are not in the {profile.name} profile: {', '.join(profile.settings)}",
-                  file=sys.stderr)
+        wanted = _names(args.settings, profile.settings, "settings", in_profile)
+        if wanted is None:
             return 2
-        profile = replace(profile, settings=wanted)
+        profile = replace(profile, settings=tuple(wanted))
     if args.splits:
         profile = replace(profile, n_splits=args.splits)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
