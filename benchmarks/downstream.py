@@ -206,8 +206,9 @@ def report(profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream
     done = done_keys(out_dir / f"{stem}_runs.csv")
     # The main grid is every augmenter but the GANOversampler variants, which are run on the
     # subsets where they answer a question; their coverage is reported apart.
-    main = [c for c in cells if c.augmenter in profile.augmenters or c.augmenter == MAIN_GAN]
-    variants = [c for c in cells if c not in main]
+    is_main = {c.augmenter: c.augmenter in profile.augmenters or c.augmenter == MAIN_GAN for c in cells}
+    main = [c for c in cells if is_main[c.augmenter]]
+    variants = [c for c in cells if not is_main[c.augmenter]]
     commands_file = out_dir / f"{stem}_commands.txt"
     commands = commands_file.read_text().splitlines() if commands_file.exists() else []
     header = _header(profile, commands, include_gan, len(main), len({c.key for c in main} & done),
