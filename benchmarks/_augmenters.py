@@ -14,7 +14,6 @@ once ``gansynth.GANOversampler`` is importable.
 from __future__ import annotations
 
 import inspect
-import math
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
@@ -258,25 +257,20 @@ def _gan_oversampler(**params) -> Augment:
 
 def _tabular_gan_minority() -> Augment:
     """gansynth's TabularGAN fitted on the minority rows alone, the way SDV's synthesizers are
-    used here, with GANOversampler's training-length and network defaults: it tests whether
-    the class-conditional GAN's losses come from learning the minority inside the whole table."""
+    used here, with GANOversampler's networks and the training length its rows were run with
+    (one step per row, the joint rule): it tests whether the class-conditional GAN's losses come
+    from learning the minority inside the whole table."""
 
     def augment(X, y, random_state):
-        from gansynth import TabularGAN
-        from gansynth.oversampler import auto_batch_size, auto_training_steps
+        from gansynth import GANOversampler
 
         n_new = _missing_rows(y)
         if n_new == 0:
             return X, y
         minority = X[y == 1].reset_index(drop=True)
         # A column with no value among the minority rows is refused by TabularGAN; it stays NaN.
-        empty = [c for c in minority.columns if minority[c].isna().all()]
-        batch = auto_batch_size(len(minority), 10)
-        epochs = math.ceil(auto_training_steps(len(minority)) / max(1, len(minority) // batch))
-        gan = TabularGAN(epochs=epochs, batch_size=batch, embedding_dim=64, generator_dim=(128, 128),
-                         discriminator_dim=(128, 128), generator_lr=1e-3, discriminator_lr=1e-3,
-                         verbose=False, random_state=random_state)
-        kept = minority.drop(columns=empty)
+        kept = minority.loc[:, minority.notna().any()]
+        gan, _ = GANOversampler(per_class=False)._new_gan(len(minority), random_state)
         gan.fit(kept, discrete_columns=_categorical_columns(kept))
         return _append(X, y, gan.sample(n_new).reindex(columns=minority.columns))
 
