@@ -14,9 +14,9 @@ once ``gansynth.GANOversampler`` is importable.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -206,7 +206,7 @@ def _sdv(kind: str, **synth_options) -> Augment:
             return X, y
         minority = X[y == 1].reset_index(drop=True)
         # SDV fits categorical columns best from plain values; the dtypes are restored on append.
-        plain = minority.astype({c: object for c in _categorical_columns(minority)})
+        plain = minority.astype(dict.fromkeys(_categorical_columns(minority), object))
         cls = {
             "gaussian_copula": st.GaussianCopulaSynthesizer,
             "ctgan": st.CTGANSynthesizer,
@@ -227,7 +227,7 @@ def _sdv(kind: str, **synth_options) -> Augment:
 def _seed_everything(random_state: int) -> None:
     # SDV exposes no random_state argument; its synthesizers draw from numpy's and torch's
     # global generators, so seeding those makes a run repeatable on CPU.
-    np.random.seed(random_state)
+    np.random.seed(random_state)  # noqa: NPY002 (SDV reads the legacy global generator)
     try:
         import torch
 

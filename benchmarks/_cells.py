@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -28,8 +28,19 @@ TEST_SIZE = 0.25
 MIN_MINORITY = 2
 
 RESULT_COLUMNS = [
-    "dataset", "setting", "split", "augmenter", "classifier", "status", "error",
-    "n_train", "n_train_minority", "n_synthetic", "resample_seconds", "fit_seconds", *METRICS,
+    "dataset",
+    "setting",
+    "split",
+    "augmenter",
+    "classifier",
+    "status",
+    "error",
+    "n_train",
+    "n_train_minority",
+    "n_synthetic",
+    "resample_seconds",
+    "fit_seconds",
+    *METRICS,
 ]
 
 
@@ -81,7 +92,10 @@ def setting_indices(y_train: np.ndarray, setting: str, seed: int) -> np.ndarray 
         if size >= len(y_train):
             return None
         n_min = max(MIN_MINORITY, int(round(size * len(minority) / len(y_train))))
-        picked = [rng.choice(minority, n_min, replace=False), rng.choice(majority, size - n_min, replace=False)]
+        picked = [
+            rng.choice(minority, n_min, replace=False),
+            rng.choice(majority, size - n_min, replace=False),
+        ]
         return np.sort(np.concatenate(picked))
     raise ValueError(f"unknown setting {setting!r}: use natural, ratio_1:<R> or n_<rows>")
 
@@ -112,8 +126,12 @@ def run_cell(
     X_train, y_train = X.iloc[train].reset_index(drop=True), y[train]
     X_test, y_test = X.iloc[test].reset_index(drop=True), y[test]
     base = {
-        "dataset": cell.dataset, "setting": cell.setting, "split": cell.split, "augmenter": cell.augmenter,
-        "n_train": len(y_train), "n_train_minority": int(np.sum(y_train == 1)),
+        "dataset": cell.dataset,
+        "setting": cell.setting,
+        "split": cell.split,
+        "augmenter": cell.augmenter,
+        "n_train": len(y_train),
+        "n_train_minority": int(np.sum(y_train == 1)),
     }
     seed = split_seed(cell.split)
     start = time.perf_counter()
@@ -122,7 +140,10 @@ def run_cell(
         X_res, y_res = pd.DataFrame(X_res, columns=X_train.columns), np.asarray(y_res)
     except Exception as error:  # noqa: BLE001 - every failure is recorded, whatever its type
         message = _describe(error)
-        return [{**base, "classifier": c, "status": "failed", "error": f"augmenter: {message}"} for c in classifiers]
+        return [
+            {**base, "classifier": c, "status": "failed", "error": f"augmenter: {message}"}
+            for c in classifiers
+        ]
     resample_seconds = time.perf_counter() - start
     base.update(n_synthetic=len(y_res) - len(y_train), resample_seconds=resample_seconds)
 
@@ -132,10 +153,20 @@ def run_cell(
         try:
             scores = fit_and_score(name, X_res, y_res, X_test, y_test, seed)
         except Exception as error:  # noqa: BLE001
-            rows.append({**base, "classifier": name, "status": "failed", "error": f"classifier: {_describe(error)}"})
+            rows.append(
+                {**base, "classifier": name, "status": "failed", "error": f"classifier: {_describe(error)}"}
+            )
             continue
-        rows.append({**base, "classifier": name, "status": "ok", "error": "",
-                     "fit_seconds": time.perf_counter() - start, **scores})
+        rows.append(
+            {
+                **base,
+                "classifier": name,
+                "status": "ok",
+                "error": "",
+                "fit_seconds": time.perf_counter() - start,
+                **scores,
+            }
+        )
     return rows
 
 

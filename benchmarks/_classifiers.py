@@ -6,7 +6,6 @@ scaling, one-hot encoding), so differences between augmenters are not difference
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from imblearn.metrics import geometric_mean_score
 from sklearn.compose import ColumnTransformer
@@ -59,7 +58,7 @@ def make_classifier(name: str, X: pd.DataFrame, random_state: int) -> Pipeline:
 def _as_imputable(X: pd.DataFrame) -> pd.DataFrame:
     # SimpleImputer cannot take pandas categoricals with NaN; plain objects work everywhere.
     categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-    return X.astype({c: object for c in categorical}) if categorical else X
+    return X.astype(dict.fromkeys(categorical, object)) if categorical else X
 
 
 def fit_and_score(name: str, X_train, y_train, X_test, y_test, random_state: int) -> dict:

@@ -54,8 +54,10 @@ def friedman_line(means: pd.DataFrame, ranked: list[str]) -> str:
     if len(ranked) < 3 or len(complete) < 2:
         return ""
     statistic, p_value = friedmanchisquare(*(complete[a] for a in ranked))
-    return (f"Friedman test over these {len(ranked)} augmenters and {len(complete)} blocks: "
-            f"χ² = {statistic:.2f}, p = {p_value:.2g}.")
+    return (
+        f"Friedman test over these {len(ranked)} augmenters and {len(complete)} blocks: "
+        f"χ² = {statistic:.2f}, p = {p_value:.2g}."
+    )
 
 
 def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | None:
@@ -72,8 +74,15 @@ def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | 
     p_value = float("nan")
     if (diff != 0).sum() >= 1:
         p_value = float(wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
-    return {"n": len(pair), "mean_diff": diff.mean(), "median_diff": diff.median(), "wins": wins,
-            "ties": len(pair) - wins - losses, "losses": losses, "p": p_value}
+    return {
+        "n": len(pair),
+        "mean_diff": diff.mean(),
+        "median_diff": diff.median(),
+        "wins": wins,
+        "ties": len(pair) - wins - losses,
+        "losses": losses,
+        "p": p_value,
+    }
 
 
 def _fmt(value, digits=3) -> str:
@@ -111,11 +120,14 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
         for metric in METRICS:
             row[metric] = f"{sub[metric].mean():.3f} ± {sub[metric].std():.3f}"
         row["PR-AUC rank"] = _fmt(ranks.get(augmenter, float("nan")), 2)
-        row["resample s"] = _fmt(sub.drop_duplicates(["dataset", "setting", "split"])["resample_seconds"].mean(), 2)
+        row["resample s"] = _fmt(
+            sub.drop_duplicates(["dataset", "setting", "split"])["resample_seconds"].mean(), 2
+        )
         rows.append(row)
     lines += [
-        f"Mean ± std over each augmenter's runs (dataset × setting × split × classifier); augmenters covering "
-        f"fewer datasets are not comparable on these means, use the ranks and paired tests. PR-AUC rank: mean rank "
+        "Mean ± std over each augmenter's runs (dataset × setting × split × classifier); augmenters "
+        "covering fewer datasets are not comparable on these means, use the ranks and paired tests. "
+        "PR-AUC rank: mean rank "
         f"(1 = best) over {n_blocks} complete blocks (dataset × setting × classifier, averaged over splits).",
         "",
         _markdown(pd.DataFrame(rows)),
@@ -125,16 +137,26 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
     if friedman:
         lines += [friedman, ""]
     if excluded:
-        lines += [f"Not in the table's ranks (results in at most {RANK_COVERAGE:.0%} of blocks): "
-                  f"{', '.join(excluded)}. Each is ranked below against the ranked augmenters on the "
-                  "blocks it covers:", ""]
+        lines += [
+            f"Not in the table's ranks (results in at most {RANK_COVERAGE:.0%} of blocks): "
+            f"{', '.join(excluded)}. Each is ranked below against the ranked augmenters on the "
+            "blocks it covers:",
+            "",
+        ]
         kept = [a for a in order if a in ranks.index]
         head_to_head = []
         for augmenter in excluded:
-            sub_ranks, n_sub, _ = rank_table(means[[*kept, augmenter]].dropna(subset=[augmenter]), [*kept, augmenter])
+            sub_ranks, n_sub, _ = rank_table(
+                means[[*kept, augmenter]].dropna(subset=[augmenter]), [*kept, augmenter]
+            )
             if n_sub:
-                head_to_head.append({"augmenter": augmenter, "blocks": n_sub,
-                                     **{a: _fmt(sub_ranks.get(a, float("nan")), 2) for a in [augmenter, *kept]}})
+                head_to_head.append(
+                    {
+                        "augmenter": augmenter,
+                        "blocks": n_sub,
+                        **{a: _fmt(sub_ranks.get(a, float("nan")), 2) for a in [augmenter, *kept]},
+                    }
+                )
         if head_to_head:
             lines += [_markdown(pd.DataFrame(head_to_head).fillna("–")), ""]
 
@@ -144,14 +166,24 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
             result = wilcoxon_row(means, augmenter, reference)
             if result is None:
                 continue
-            tests.append({"augmenter": augmenter, "blocks": result["n"],
-                          "mean ΔPR-AUC": _fmt(result["mean_diff"], 4),
-                          "median ΔPR-AUC": _fmt(result["median_diff"], 4),
-                          "wins/ties/losses": f"{result['wins']}/{result['ties']}/{result['losses']}",
-                          "Wilcoxon p": _fmt(result["p"], 4)})
+            tests.append(
+                {
+                    "augmenter": augmenter,
+                    "blocks": result["n"],
+                    "mean ΔPR-AUC": _fmt(result["mean_diff"], 4),
+                    "median ΔPR-AUC": _fmt(result["median_diff"], 4),
+                    "wins/ties/losses": f"{result['wins']}/{result['ties']}/{result['losses']}",
+                    "Wilcoxon p": _fmt(result["p"], 4),
+                }
+            )
         if tests:
-            lines += [f"Wilcoxon signed-rank on block-mean PR-AUC, vs **{reference}** (Δ = augmenter − {reference}):",
-                      "", _markdown(pd.DataFrame(tests)), ""]
+            lines += [
+                f"Wilcoxon signed-rank on block-mean PR-AUC, vs **{reference}** "
+                f"(Δ = augmenter − {reference}):",
+                "",
+                _markdown(pd.DataFrame(tests)),
+                "",
+            ]
     return lines
 
 
@@ -167,12 +199,17 @@ def gain_table(ok: pd.DataFrame, order: list[str], group: str) -> pd.DataFrame:
 
 
 def failure_table(frame: pd.DataFrame) -> pd.DataFrame:
-    failed = frame[frame["status"] == "failed"].drop_duplicates(["dataset", "setting", "split", "augmenter", "error"])
+    failed = frame[frame["status"] == "failed"].drop_duplicates(
+        ["dataset", "setting", "split", "augmenter", "error"]
+    )
     if failed.empty:
         return failed
-    return (failed.groupby(["augmenter", "error"]).agg(cells=("dataset", "size"),
-                                                       datasets=("dataset", lambda d: ", ".join(sorted(set(d)))))
-            .reset_index().sort_values(["augmenter", "cells"], ascending=[True, False]))
+    return (
+        failed.groupby(["augmenter", "error"])
+        .agg(cells=("dataset", "size"), datasets=("dataset", lambda d: ", ".join(sorted(set(d)))))
+        .reset_index()
+        .sort_values(["augmenter", "cells"], ascending=[True, False])
+    )
 
 
 def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) -> list[Path]:
@@ -229,17 +266,24 @@ def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) ->
         rows = math.ceil(len(datasets) / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False)
         for ax, dataset in zip(axes.flat, datasets):
-            curves = low[low["dataset"] == dataset].groupby(["augmenter", "rows"])["pr_auc"].mean().unstack("rows")
+            curves = (
+                low[low["dataset"] == dataset].groupby(["augmenter", "rows"])["pr_auc"].mean().unstack("rows")
+            )
             for augmenter in [a for a in order if a in curves.index]:
-                ax.plot(curves.columns, curves.loc[augmenter], marker="o", label=augmenter,
-                        linewidth=2.5 if augmenter in ("none", "GANOversampler") else 1.2)
+                ax.plot(
+                    curves.columns,
+                    curves.loc[augmenter],
+                    marker="o",
+                    label=augmenter,
+                    linewidth=2.5 if augmenter in ("none", "GANOversampler") else 1.2,
+                )
             ax.set_xscale("log")
             ax.set_xticks(list(curves.columns), [str(c) for c in curves.columns])
             ax.minorticks_off()
             ax.set_title(dataset)
             ax.set_xlabel("training rows")
             ax.set_ylabel("PR-AUC")
-        for ax in list(axes.flat)[len(datasets):]:
+        for ax in list(axes.flat)[len(datasets) :]:
             ax.axis("off")
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=8)
@@ -251,8 +295,14 @@ def write_plots(ok: pd.DataFrame, order: list[str], out_dir: Path, stem: str) ->
     return written
 
 
-def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_order: list[str],
-                 planned_cells: int | None = None) -> Path:
+def write_report(
+    csv_path,
+    out_dir,
+    stem: str,
+    header: list[str],
+    preferred_order: list[str],
+    planned_cells: int | None = None,
+) -> Path:
     """Write ``<stem>.md`` and the PNG plots next to it from the result CSV; returns the markdown path."""
     out_dir = Path(out_dir)
     frame = load_results(csv_path)
@@ -263,14 +313,20 @@ def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_orde
     lines = list(header)
     coverage = done_cells.groupby("augmenter").size().reindex(order)
     cov_ds = done_cells.groupby("augmenter")["dataset"].nunique().reindex(order)
-    lines += ["## Coverage", "",
-              f"{len(done_cells)} finished cells"
-              + (f" of {planned_cells} planned" if planned_cells else "")
-              + " (a cell = dataset × setting × split × augmenter; each fits every classifier).", "",
-              _markdown(pd.DataFrame({"augmenter": order, "cells": coverage.values, "datasets": cov_ds.values})), "",
-              "Datasets: " + ", ".join(sorted(frame["dataset"].unique())) + ".",
-              "Settings: " + ", ".join(sorted(frame["setting"].unique())) + ".",
-              "Classifiers: " + ", ".join(sorted(frame["classifier"].unique())) + ".", ""]
+    lines += [
+        "## Coverage",
+        "",
+        f"{len(done_cells)} finished cells"
+        + (f" of {planned_cells} planned" if planned_cells else "")
+        + " (a cell = dataset × setting × split × augmenter; each fits every classifier).",
+        "",
+        _markdown(pd.DataFrame({"augmenter": order, "cells": coverage.values, "datasets": cov_ds.values})),
+        "",
+        "Datasets: " + ", ".join(sorted(frame["dataset"].unique())) + ".",
+        "Settings: " + ", ".join(sorted(frame["setting"].unique())) + ".",
+        "Classifiers: " + ", ".join(sorted(frame["classifier"].unique())) + ".",
+        "",
+    ]
 
     lines += ["## Results", ""]
     for group in ("imbalanced", "low-data"):
@@ -283,17 +339,26 @@ def write_report(csv_path, out_dir, stem: str, header: list[str], preferred_orde
         shown = gains.map(lambda v: _fmt(v, 3)).reset_index()
         better = [f"{(gains[a] > 0).sum()}/{gains[a].notna().sum()}" for a in gains.columns]
         shown.loc[len(shown)] = ["datasets improved", *better]
-        lines += [f"### PR-AUC gain over no augmentation per dataset ({group} settings)", "",
-                  "Mean over that group's settings, classifiers and splits; positive = augmentation helped.", "",
-                  _markdown(shown), ""]
+        lines += [
+            f"### PR-AUC gain over no augmentation per dataset ({group} settings)",
+            "",
+            "Mean over that group's settings, classifiers and splits; positive = augmentation helped.",
+            "",
+            _markdown(shown),
+            "",
+        ]
 
     failures = failure_table(frame)
     lines += ["## Failures", ""]
     if failures.empty:
         lines += ["None.", ""]
     else:
-        lines += ["Recorded, not dropped: each failed cell counts once per distinct error.", "",
-                  _markdown(failures[["augmenter", "cells", "datasets", "error"]]), ""]
+        lines += [
+            "Recorded, not dropped: each failed cell counts once per distinct error.",
+            "",
+            _markdown(failures[["augmenter", "cells", "datasets", "error"]]),
+            "",
+        ]
 
     plots = write_plots(ok, order, out_dir, stem) if not ok.empty else []
     if plots:

@@ -30,8 +30,18 @@ from ._cells import RESULT_COLUMNS, Cell, Loader, RegistryLoader, cell_applies, 
 from ._report import write_report
 
 ALL_DATASETS = (
-    "yeast4", "flare_F", "car_good", "oil", "ozone_level", "seismic_bumps", "bank_additional",
-    "credit_data", "hpc_data", "wilt", "mammography", "adult",
+    "yeast4",
+    "flare_F",
+    "car_good",
+    "oil",
+    "ozone_level",
+    "seismic_bumps",
+    "bank_additional",
+    "credit_data",
+    "hpc_data",
+    "wilt",
+    "mammography",
+    "adult",
 )
 IMBALANCED_SETTINGS = ("natural", "ratio_1:20", "ratio_1:100")
 LOW_DATA_SETTINGS = ("n_50", "n_100", "n_250", "n_500")
@@ -99,8 +109,17 @@ PROFILES = {
 }
 
 MAIN_GAN = "GANOversampler"  # the default configuration; other gan_variants are variants of it
-PRESENTATION_ORDER = ["none", "RandomOverSampler", "SMOTE", "ADASYN", "BorderlineSMOTE", "GaussianCopula",
-                      "CTGAN", "TVAE", "GANOversampler"]
+PRESENTATION_ORDER = [
+    "none",
+    "RandomOverSampler",
+    "SMOTE",
+    "ADASYN",
+    "BorderlineSMOTE",
+    "GaussianCopula",
+    "CTGAN",
+    "TVAE",
+    "GANOversampler",
+]
 
 
 def plan_cells(profile: Profile, specs: list[AugmenterSpec], loader: Loader) -> list[Cell]:
@@ -159,9 +178,18 @@ def _single_thread_worker() -> None:
         pass
 
 
-def run(profile: Profile, loader: Loader, out_dir, *, jobs: int = 1, stem: str = "downstream",
-        include_gan: bool | None = None, time_budget_s: float | None = None,
-        report_profile: Profile | None = None, log=print) -> Path:
+def run(
+    profile: Profile,
+    loader: Loader,
+    out_dir,
+    *,
+    jobs: int = 1,
+    stem: str = "downstream",
+    include_gan: bool | None = None,
+    time_budget_s: float | None = None,
+    report_profile: Profile | None = None,
+    log=print,
+) -> Path:
     """Run (or resume) the profile, checkpointing to ``<out_dir>/<stem>_runs.csv``; returns the report path.
 
     ``report_profile`` (default: ``profile``) is what the report counts as planned, so a run
@@ -176,8 +204,10 @@ def run(profile: Profile, loader: Loader, out_dir, *, jobs: int = 1, stem: str =
     cells = plan_cells(profile, list(specs.values()), loader)
     done = done_keys(csv_path)
     pending = [c for c in cells if c.key not in done]
-    log(f"{len(cells)} cells planned, {len(cells) - len(pending)} already done, {len(pending)} to run "
-        f"with {jobs} job(s); GANOversampler {'included' if include_gan else 'not importable: left out'}")
+    log(
+        f"{len(cells)} cells planned, {len(cells) - len(pending)} already done, {len(pending)} to run "
+        f"with {jobs} job(s); GANOversampler {'included' if include_gan else 'not importable: left out'}"
+    )
 
     deadline = time.monotonic() + time_budget_s if time_budget_s else None
     finished = 0
@@ -196,8 +226,9 @@ def run(profile: Profile, loader: Loader, out_dir, *, jobs: int = 1, stem: str =
     return report(report_profile or profile, loader, out_dir, stem=stem, include_gan=include_gan)
 
 
-def report(profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream",
-           include_gan: bool | None = None) -> Path:
+def report(
+    profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream", include_gan: bool | None = None
+) -> Path:
     """Rebuild ``<stem>.md`` and the plots from the CSV, counting coverage against ``profile``."""
     out_dir = Path(out_dir)
     if include_gan is None:
@@ -211,10 +242,18 @@ def report(profile: Profile, loader: Loader, out_dir, *, stem: str = "downstream
     variants = [c for c in cells if not is_main[c.augmenter]]
     commands_file = out_dir / f"{stem}_commands.txt"
     commands = commands_file.read_text().splitlines() if commands_file.exists() else []
-    header = _header(profile, commands, include_gan, len(main), len({c.key for c in main} & done),
-                     len(variants), len({c.key for c in variants} & done))
-    return write_report(out_dir / f"{stem}_runs.csv", out_dir, stem, header, PRESENTATION_ORDER,
-                        planned_cells=len(cells))
+    header = _header(
+        profile,
+        commands,
+        include_gan,
+        len(main),
+        len({c.key for c in main} & done),
+        len(variants),
+        len({c.key for c in variants} & done),
+    )
+    return write_report(
+        out_dir / f"{stem}_runs.csv", out_dir, stem, header, PRESENTATION_ORDER, planned_cells=len(cells)
+    )
 
 
 def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log) -> int:
@@ -229,7 +268,9 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
         while queue or running:
             while queue and len(running) < 2 * jobs and not (deadline and time.monotonic() > deadline):
                 cell = queue.pop(0)
-                running[pool.submit(run_cell, cell, loader, specs[cell.augmenter], profile.classifiers)] = cell
+                running[pool.submit(run_cell, cell, loader, specs[cell.augmenter], profile.classifiers)] = (
+                    cell
+                )
             if not running:
                 log("time budget reached; stopping (rerun to resume)")
                 break
@@ -239,9 +280,18 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
                 try:
                     rows = future.result()
                 except Exception as error:  # noqa: BLE001 - a crashed worker is a recorded failure
-                    rows = [{"dataset": cell.dataset, "setting": cell.setting, "split": cell.split,
-                             "augmenter": cell.augmenter, "classifier": c, "status": "failed",
-                             "error": f"worker: {type(error).__name__}: {error}"[:300]} for c in profile.classifiers]
+                    rows = [
+                        {
+                            "dataset": cell.dataset,
+                            "setting": cell.setting,
+                            "split": cell.split,
+                            "augmenter": cell.augmenter,
+                            "classifier": c,
+                            "status": "failed",
+                            "error": f"worker: {type(error).__name__}: {error}"[:300],
+                        }
+                        for c in profile.classifiers
+                    ]
                 _append_rows(csv_path, rows)
                 finished += 1
                 if finished % 25 == 0:
@@ -249,13 +299,22 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
     return finished
 
 
-def _header(profile: Profile, commands: list[str], include_gan: bool, planned: int, done: int,
-            variants_planned: int = 0, variants_done: int = 0) -> list[str]:
+def _header(
+    profile: Profile,
+    commands: list[str],
+    include_gan: bool,
+    planned: int,
+    done: int,
+    variants_planned: int = 0,
+    variants_done: int = 0,
+) -> list[str]:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     status = "complete" if done >= planned else f"PARTIAL: {done} of {planned} planned cells finished"
     if variants_planned:
-        status += (f" for the main augmenters; GANOversampler variants: {variants_done} of "
-                   f"{variants_planned} cells, run where they answer a question")
+        status += (
+            f" for the main augmenters; GANOversampler variants: {variants_done} of "
+            f"{variants_planned} cells, run where they answer a question"
+        )
     produced = ["Produced by these commands, run from the repository root (each resumes the same CSV):", ""]
     produced += [f"    {line}" for line in commands] if commands else ["    (the benchmarks.downstream API)"]
     return [
@@ -264,11 +323,14 @@ def _header(profile: Profile, commands: list[str], include_gan: bool, planned: i
         *produced,
         "",
         f"Report written {now}; status: **{status}**.",
-        f"GANOversampler: {'planned' if include_gan else 'not importable when the report was written, so not planned'}.",
+        "GANOversampler: "
+        + ("planned" if include_gan else "not importable when the report was written, so not planned")
+        + ".",
         "",
-        "Method: stratified 75/25 split per repeat; the test part is real and untouched. Settings reshape the "
-        "training part only (`ratio_1:R`: all majority rows, minority cut to one per R; `n_N`: stratified "
-        "subset of N rows; at least 2 minority rows are always kept). Augmenters grow the minority to the "
+        "Method: stratified 75/25 split per repeat; the test part is real and untouched. Settings "
+        "reshape the training part only (`ratio_1:R`: all majority rows, minority cut to one per R; "
+        "`n_N`: stratified subset of N rows; at least 2 minority rows are always kept). "
+        "Augmenters grow the minority to the "
         "majority count. `SMOTE` means SMOTE, SMOTENC or SMOTEN as the columns require, after median / "
         "most-frequent imputation, with k_neighbors shrunk to minority size − 1; ADASYN and "
         "BorderlineSMOTE run on one-hot encoded categoricals, decoded by arg-max. SDV synthesizers "
@@ -281,18 +343,31 @@ def _header(profile: Profile, commands: list[str], include_gan: bool, planned: i
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    parser = parser or argparse.ArgumentParser(prog="python -m benchmarks downstream", description=__doc__.split("\n")[0])
+    parser = parser or argparse.ArgumentParser(
+        prog="python -m benchmarks downstream", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
-    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR"),
-                        help="folder with the dataset files (default: $GANSYNTH_DATA_DIR)")
-    parser.add_argument("--out", default="benchmarks/results", help="output folder (default: benchmarks/results)")
-    parser.add_argument("--jobs", type=int, default=1, help="parallel worker processes (each single-threaded)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("GANSYNTH_DATA_DIR"),
+        help="folder with the dataset files (default: $GANSYNTH_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--out", default="benchmarks/results", help="output folder (default: benchmarks/results)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="parallel worker processes (each single-threaded)"
+    )
     parser.add_argument("--datasets", help="comma-separated subset of the profile's datasets")
     parser.add_argument("--augmenters", help="comma-separated subset of the profile's augmenters to run now")
     parser.add_argument("--settings", help="comma-separated subset of the profile's settings to run now")
     parser.add_argument("--splits", type=int, help="override the number of repeated splits")
-    parser.add_argument("--time-budget", type=float, metavar="MINUTES",
-                        help="stop starting new cells after this long; rerun to resume")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="MINUTES",
+        help="stop starting new cells after this long; rerun to resume",
+    )
     parser.add_argument("--no-gan", action="store_true", help="leave GANOversampler out even if importable")
     parser.add_argument("--report-only", action="store_true", help="rebuild the report from the existing CSV")
     return parser
@@ -325,11 +400,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         profile = replace(profile, datasets=tuple(wanted))
     if args.augmenters:
-        wanted = _names(args.augmenters, {**profile.augmenters, **profile.gan_variants}, "augmenters", in_profile)
+        wanted = _names(
+            args.augmenters, {**profile.augmenters, **profile.gan_variants}, "augmenters", in_profile
+        )
         if wanted is None:
             return 2
-        profile = replace(profile, augmenters={a: o for a, o in profile.augmenters.items() if a in wanted},
-                          gan_variants={a: o for a, o in profile.gan_variants.items() if a in wanted})
+        profile = replace(
+            profile,
+            augmenters={a: o for a, o in profile.augmenters.items() if a in wanted},
+            gan_variants={a: o for a, o in profile.gan_variants.items() if a in wanted},
+        )
     if args.settings:
         wanted = _names(args.settings, profile.settings, "settings", in_profile)
         if wanted is None:
@@ -350,9 +430,16 @@ def main(argv: list[str] | None = None) -> int:
         with (Path(args.out) / f"{stem}_commands.txt").open("a") as handle:
             started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             handle.write(f"python -m benchmarks downstream {shlex.join(argv)}   # started {started}\n")
-        path = run(profile, loader, args.out, jobs=args.jobs, stem=stem, include_gan=include_gan,
-                   time_budget_s=args.time_budget * 60 if args.time_budget else None,
-                   report_profile=report_profile)
+        path = run(
+            profile,
+            loader,
+            args.out,
+            jobs=args.jobs,
+            stem=stem,
+            include_gan=include_gan,
+            time_budget_s=args.time_budget * 60 if args.time_budget else None,
+            report_profile=report_profile,
+        )
     print(f"report: {path}")
     return 0
 

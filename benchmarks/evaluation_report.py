@@ -29,15 +29,24 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 _CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"),
-                        help="folder holding adult.csv (default: $GANSYNTH_DATA_DIR or ../shared/datasets)")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"),
+        help="folder holding adult.csv (default: $GANSYNTH_DATA_DIR or ../shared/datasets)",
+    )
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     parser.add_argument("--epochs", type=int, default=100, help="TabularGAN epochs (default 100)")
     parser.add_argument("--holdout-size", type=float, default=0.2)
@@ -57,15 +66,24 @@ def load_adult(data_dir):
 
 def screenshot(html_path, png_path, window_size):
     """Render ``html_path`` in headless Chromium; return the PNG path or None without Chromium."""
-    binary = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                   if shutil.which(n)), None)
+    binary = next(
+        (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+    )
     if binary is None:
         return None
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [binary, *_CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png_path}",
-             f"--window-size={window_size}", Path(html_path).resolve().as_uri()],
-            check=True, capture_output=True, timeout=180,
+            [
+                binary,
+                *_CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={png_path}",
+                f"--window-size={window_size}",
+                Path(html_path).resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
     return png_path
 
@@ -96,8 +114,10 @@ def markdown(report, reference, command, fit_seconds, rows):
     ]
     fmt = lambda v: "n/a" if v is None or not np.isfinite(v) else f"{v:.3f}"  # noqa: E731
     for row in summary.itertuples():
-        lines.append(f"| {row.metric} | {fmt(row.score)} | {fmt(reference_scores.get(row.metric))} "
-                     f"| {row.better} | {row.description.replace('|', chr(92) + '|')} |")
+        lines.append(
+            f"| {row.metric} | {fmt(row.score)} | {fmt(reference_scores.get(row.metric))} "
+            f"| {row.better} | {row.description.replace('|', chr(92) + '|')} |"
+        )
     lines += ["", "Flags:" if report.flags else "Flags: none."]
     lines += [f"- {flag}" for flag in report.flags]
     worst = report.details("columns").sort_values("score").head(3)
@@ -107,9 +127,11 @@ def markdown(report, reference, command, fit_seconds, rows):
         "",
         "Weakest columns: " + ", ".join(f"{r.column} ({r.score:.3f})" for r in worst.itertuples()) + ".",
         "Columns that give the synthetic rows away on their own (univariate detection ROC-AUC): "
-        + ", ".join(f"{r.column} ({r.detection_auc:.3f})" for r in telltale.itertuples()) + ".",
-        "Weakest pairs: " + ", ".join(f"{r.column_1} x {r.column_2} ({r.score:.3f})"
-                                     for r in pairs.itertuples()) + ".",
+        + ", ".join(f"{r.column} ({r.detection_auc:.3f})" for r in telltale.itertuples())
+        + ".",
+        "Weakest pairs: "
+        + ", ".join(f"{r.column_1} x {r.column_2} ({r.score:.3f})" for r in pairs.itertuples())
+        + ".",
         "",
     ]
     return "\n".join(lines)
@@ -126,8 +148,9 @@ def main(argv=None):
     out_dir.mkdir(parents=True, exist_ok=True)
 
     adult = load_adult(args.data_dir)
-    train, holdout = train_test_split(adult, test_size=args.holdout_size, random_state=args.seed,
-                                      stratify=adult["income"])
+    train, holdout = train_test_split(
+        adult, test_size=args.holdout_size, random_state=args.seed, stratify=adult["income"]
+    )
     train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
 
     started = time.perf_counter()
@@ -135,17 +158,19 @@ def main(argv=None):
     fit_seconds = time.perf_counter() - started
     synthetic = model.sample(len(train), random_state=args.seed)
 
-    report = evaluate(train, synthetic, target="income", holdout=holdout,
-                      max_rows=args.max_rows, random_state=args.seed)
+    report = evaluate(
+        train, synthetic, target="income", holdout=holdout, max_rows=args.max_rows, random_state=args.seed
+    )
     print(report)
     reference = evaluate(train, holdout, max_rows=args.max_rows, random_state=args.seed)
     html_path = report.save_html(out_dir / "adult_evaluation.html")
     command = "OMP_NUM_THREADS=1 python benchmarks/evaluation_report.py " + shlex.join(
-        argv if argv is not None else sys.argv[1:])
-    rows = {"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic),
-            "epochs": args.epochs}
-    (out_dir / "adult_evaluation.md").write_text(markdown(report, reference, command, fit_seconds, rows),
-                                                  encoding="utf-8")
+        argv if argv is not None else sys.argv[1:]
+    )
+    rows = {"train": len(train), "holdout": len(holdout), "synthetic": len(synthetic), "epochs": args.epochs}
+    (out_dir / "adult_evaluation.md").write_text(
+        markdown(report, reference, command, fit_seconds, rows), encoding="utf-8"
+    )
     png = screenshot(html_path, out_dir / "adult_evaluation.png", args.window_size)
     print(f"wrote {html_path}" + (f" and {png}" if png else " (no Chromium: no screenshot)"))
 

@@ -37,7 +37,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _subset(images, labels, per_class, rng):
-    keep = np.concatenate([rng.choice(np.flatnonzero(labels == c), size=n, replace=False) for c, n in per_class.items()])
+    keep = np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), size=n, replace=False) for c, n in per_class.items()]
+    )
     keep.sort()
     return images[keep], labels[keep]
 
@@ -57,20 +59,36 @@ def make_variant(name, images, labels, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets") + "/fashion_mnist")
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets") + "/fashion_mnist"
+    )
     parser.add_argument("--variants", nargs="+", default=["imbalanced", "lowdata"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--gan-epochs", default="auto", help="ImageGAN epochs per fit, or 'auto'")
-    parser.add_argument("--gan-steps", type=int, default=500, help="GAN updates per fit when --gan-epochs is auto")
+    parser.add_argument(
+        "--gan-steps", type=int, default=500, help="GAN updates per fit when --gan-epochs is auto"
+    )
     parser.add_argument("--gan-width", type=int, default=16, help="generator and discriminator width")
-    parser.add_argument("--judge-images", type=int, default=20000, help="real training images for the feature CNN")
+    parser.add_argument(
+        "--judge-images", type=int, default=20000, help="real training images for the feature CNN"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads")
     parser.add_argument("--out", default=str(RESULTS), help="folder for image_*.md/.csv/.png")
     parser.add_argument("--tag", default="image_fashion_mnist", help="file name stem of the results")
-    parser.add_argument("--report-only", action="store_true",
-                        help="rebuild the markdown from an existing CSV (e.g. of a run cut short); needs --judge-accuracy")
-    parser.add_argument("--judge-accuracy", type=float, default=None, help="with --report-only: the feature CNN's logged accuracy")
-    parser.add_argument("--command", default=None, help="with --report-only: the command that produced the CSV")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rebuild the markdown from an existing CSV (e.g. of a run cut short); needs --judge-accuracy",
+    )
+    parser.add_argument(
+        "--judge-accuracy",
+        type=float,
+        default=None,
+        help="with --report-only: the feature CNN's logged accuracy",
+    )
+    parser.add_argument(
+        "--command", default=None, help="with --report-only: the command that produced the CSV"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.report_only:
@@ -78,8 +96,15 @@ def main(argv=None):
         from gansynth.image.datasets import FASHION_MNIST_CLASSES
 
         command = (args.command or "?") + " (markdown rebuilt from its CSV with --report-only)"
-        write_markdown(out / f"{args.tag}.md", results, command, args.judge_accuracy, args.judge_images,
-                       float("nan"), FASHION_MNIST_CLASSES)
+        write_markdown(
+            out / f"{args.tag}.md",
+            results,
+            command,
+            args.judge_accuracy,
+            args.judge_images,
+            float("nan"),
+            FASHION_MNIST_CLASSES,
+        )
         return 0
 
     import torch
@@ -101,7 +126,9 @@ def main(argv=None):
     flat_test = test_x.reshape(len(test_x), -1) / 255.0
 
     judge_rows = np.random.default_rng(12345).choice(len(train_x), size=args.judge_images, replace=False)
-    judge = FeatureClassifier(epochs=2, random_state=0, device="cpu").fit(train_x[judge_rows], train_y[judge_rows])
+    judge = FeatureClassifier(epochs=2, random_state=0, device="cpu").fit(
+        train_x[judge_rows], train_y[judge_rows]
+    )
     judge_accuracy = float(np.mean(judge.predict(test_x) == test_y))
     test_features = judge.transform(test_x)
     print(f"feature CNN: test accuracy {judge_accuracy:.3f} ({time.time() - started:.0f}s)", flush=True)
@@ -119,8 +146,13 @@ def main(argv=None):
                 "real only": None,
                 "random oversampling": RandomOverSampler(sampling_strategy=strategy, random_state=seed),
                 "ImageGANOversampler": ImageGANOversampler(
-                    image_shape=(28, 28), sampling_strategy=strategy, random_state=seed, epochs=int(epochs),
-                    generator_width=args.gan_width, discriminator_width=args.gan_width, device="cpu",
+                    image_shape=(28, 28),
+                    sampling_strategy=strategy,
+                    random_state=seed,
+                    epochs=int(epochs),
+                    generator_width=args.gan_width,
+                    discriminator_width=args.gan_width,
+                    device="cpu",
                 ),
             }
             for method, sampler in samplers.items():
@@ -128,18 +160,30 @@ def main(argv=None):
                 # fit_resample then fit, rather than a Pipeline, to keep the exact rows added.
                 x_res, y_res = (flat, y) if sampler is None else sampler.fit_resample(flat, y)
                 with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)  # capped at 200 iterations for CPU time
+                    warnings.simplefilter(
+                        "ignore", ConvergenceWarning
+                    )  # capped at 200 iterations for CPU time
                     clf = LogisticRegression(max_iter=200, C=0.1).fit(x_res, y_res)
                 predicted = clf.predict(flat_test)
                 row = {
-                    "variant": variant, "seed": seed, "method": method, "n_real": len(x), "n_added": len(x_res) - len(x),
+                    "variant": variant,
+                    "seed": seed,
+                    "method": method,
+                    "n_real": len(x),
+                    "n_added": len(x_res) - len(x),
                     "balanced_accuracy": balanced_accuracy_score(test_y, predicted),
-                    "minority_recall": float(np.mean(recall_score(test_y, predicted, labels=minority, average=None))),
-                    "fd_added": np.nan, "conditional_accuracy_added": np.nan, "fd_gan_all_classes": np.nan,
+                    "minority_recall": float(
+                        np.mean(recall_score(test_y, predicted, labels=minority, average=None))
+                    ),
+                    "fd_added": np.nan,
+                    "conditional_accuracy_added": np.nan,
+                    "fd_gan_all_classes": np.nan,
                 }
                 if sampler is not None:
-                    added = np.clip(np.rint(x_res[len(x):] * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
-                    added_labels = y_res[len(x):]
+                    added = (
+                        np.clip(np.rint(x_res[len(x) :] * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+                    )
+                    added_labels = y_res[len(x) :]
                     same_classes = np.isin(test_y, np.unique(added_labels))
                     row["fd_added"] = frechet_distance(judge.transform(added), test_features[same_classes])
                     row["conditional_accuracy_added"] = conditional_accuracy(judge, added, added_labels)
@@ -150,7 +194,9 @@ def main(argv=None):
                     generated = np.clip(np.rint(generated * 255.0), 0, 255).astype(np.uint8)
                     row["fd_gan_all_classes"] = frechet_distance(judge.transform(generated), test_features)
                     if seed == args.seeds[0]:
-                        gan.save_grid(out / f"{args.tag}_{variant}_seed{seed}.png", n_per_class=12, random_state=0)
+                        gan.save_grid(
+                            out / f"{args.tag}_{variant}_seed{seed}.png", n_per_class=12, random_state=0
+                        )
                 row["seconds"] = time.time() - tick
                 rows.append(row)
                 # Written after every run so that an interrupted benchmark still leaves its results.
@@ -160,39 +206,61 @@ def main(argv=None):
     results = pd.DataFrame(rows)
     results.to_csv(out / f"{args.tag}.csv", index=False)
     command = ("python -m benchmarks.image " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
-    write_markdown(out / f"{args.tag}.md", results, command, judge_accuracy, args.judge_images,
-                   time.time() - started, FASHION_MNIST_CLASSES)
+    write_markdown(
+        out / f"{args.tag}.md",
+        results,
+        command,
+        judge_accuracy,
+        args.judge_images,
+        time.time() - started,
+        FASHION_MNIST_CLASSES,
+    )
     print(f"done in {time.time() - started:.0f}s", flush=True)
     return 0
 
 
 def write_markdown(path, results, command, judge_accuracy, judge_images, seconds, class_names):
-    metrics = ["balanced_accuracy", "minority_recall", "fd_added", "conditional_accuracy_added", "fd_gan_all_classes"]
+    metrics = [
+        "balanced_accuracy",
+        "minority_recall",
+        "fd_added",
+        "conditional_accuracy_added",
+        "fd_gan_all_classes",
+    ]
     summary = results.groupby(["variant", "method"], sort=False)[metrics].agg(["mean", "std"])
     lines = [
         "# Fashion-MNIST: ImageGANOversampler vs random over-sampling vs real data only",
         "",
         f"Command: `{command}` (run from the repository root"
-        + ("" if np.isnan(seconds) else f"; {seconds / 60:.1f} min in total on 1 thread of a 2-core CPU shared with other jobs")
+        + (
+            ""
+            if np.isnan(seconds)
+            else f"; {seconds / 60:.1f} min in total on 1 thread of a 2-core CPU shared with other jobs"
+        )
         + ").",
         "",
-        f"Minority classes in the imbalanced variant: {', '.join(class_names[c] for c in MINORITY_CLASSES)} "
-        "(20 training images each, 2% of the 1,000 kept for the other classes). Low-data: 20 images per class, "
-        "every class topped up to 200. Classifier: logistic regression (C=0.1, at most 200 lbfgs iterations) on raw pixels scaled to [0, 1]; test set: all "
+        "Minority classes in the imbalanced variant: "
+        f"{', '.join(class_names[c] for c in MINORITY_CLASSES)} "
+        "(20 training images each, 2% of the 1,000 kept for the other classes). "
+        "Low-data: 20 images per class, every class topped up to 200. "
+        "Classifier: logistic regression (C=0.1, at most 200 lbfgs iterations) "
+        "on raw pixels scaled to [0, 1]; test set: all "
         "10,000 Fashion-MNIST test images. Minority recall: mean recall of the minority classes "
         "(all ten classes in the low-data variant).",
         "",
         f"Quality judge: a small CNN trained for 2 epochs on {judge_images:,} real training images "
         f"(test accuracy {judge_accuracy:.3f}). "
-        "`fd_added`: Fréchet distance between its 128-d features of the images a sampler added and those of the "
-        "real test images of the same classes (lower is closer). `conditional_accuracy_added`: how often it assigns "
+        "`fd_added`: Fréchet distance between its 128-d features of the images a sampler added "
+        "and those of the real test images of the same classes (lower is closer). "
+        "`conditional_accuracy_added`: how often it assigns "
         "an added image to the class it was added for. `fd_gan_all_classes`: 200 GAN images per class vs the "
         "whole test set. Random over-sampling adds copies of real training images, so its columns show what "
         "real images score.",
         "",
         "Mean ± standard deviation over seeds " + ", ".join(map(str, sorted(results["seed"].unique()))) + ".",
         "",
-        "| variant | method | balanced accuracy | minority recall | FD of added images | conditional accuracy of added | GAN FD, all classes |",
+        "| variant | method | balanced accuracy | minority recall | FD of added images "
+        "| conditional accuracy of added | GAN FD, all classes |",
         "|---|---|---|---|---|---|---|",
     ]
     for (variant, method), row in summary.iterrows():

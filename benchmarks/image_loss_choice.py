@@ -33,7 +33,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--epochs", type=int, default=36)
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "image_loss_choice.md"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent / "results" / "image_loss_choice.md")
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -51,24 +53,32 @@ def main(argv=None):
     for name, config in CONFIGS.items():
         for seed in args.seeds:
             tick = time.time()
-            gan = ImageGAN(epochs=args.epochs, random_state=seed, verbose=False, device="cpu", **config).fit(images, labels)
+            gan = ImageGAN(epochs=args.epochs, random_state=seed, verbose=False, device="cpu", **config).fit(
+                images, labels
+            )
             generated, wanted = gan.sample(1000, random_state=0, return_labels=True)
-            rows.append({
-                "objective": name, "seed": seed,
-                "frechet_distance": frechet_distance(judge.transform(generated), held_out),
-                "conditional_accuracy": conditional_accuracy(judge, generated, wanted),
-                "seconds": time.time() - tick,
-            })
+            rows.append(
+                {
+                    "objective": name,
+                    "seed": seed,
+                    "frechet_distance": frechet_distance(judge.transform(generated), held_out),
+                    "conditional_accuracy": conditional_accuracy(judge, generated, wanted),
+                    "seconds": time.time() - tick,
+                }
+            )
             print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     summary = table.groupby("objective", sort=False).agg(["mean", "min", "max"])
-    command = ("python -m benchmarks.image_loss_choice " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
+    command = (
+        "python -m benchmarks.image_loss_choice " + " ".join(sys.argv[1:] if argv is None else argv)
+    ).strip()
     lines = [
         "# ImageGAN objective: measured on scikit-learn digits",
         "",
         f"Command: `{command}`. {args.epochs} epochs (about 1,000 updates) per fit, seeds "
         f"{', '.join(map(str, args.seeds))}; judge: FeatureClassifier trained on 1,400 real digits "
-        f"(held-out accuracy {np.mean(judge.predict(images[1400:]) == labels[1400:]):.3f}); Fréchet distance of "
+        f"(held-out accuracy {np.mean(judge.predict(images[1400:]) == labels[1400:]):.3f}); "
+        "Fréchet distance of "
         "1,000 samples to the 397 held-out real digits (real training digits score "
         f"{frechet_distance(judge.transform(images[:1400]), held_out):.2f}).",
         "",
@@ -77,8 +87,10 @@ def main(argv=None):
     ]
     for name, row in summary.iterrows():
         fd, acc = row["frechet_distance"], row["conditional_accuracy"]
-        lines.append(f"| {name} | {fd['mean']:.1f} ({fd['min']:.1f}–{fd['max']:.1f}) | "
-                     f"{acc['mean']:.3f} ({acc['min']:.3f}–{acc['max']:.3f}) |")
+        lines.append(
+            f"| {name} | {fd['mean']:.1f} ({fd['min']:.1f}–{fd['max']:.1f}) | "
+            f"{acc['mean']:.3f} ({acc['min']:.3f}–{acc['max']:.3f}) |"
+        )
     Path(args.out).write_text("\n".join(lines) + "\n")
     return 0
 

@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     model = TabularGAN(epochs=1, verbose=False, random_state=0, torch_threads=args.threads).fit(frame)
     data = torch.from_numpy(model.transformer_.transform(frame))
     modules = GANModules(
-        model.generator_, model.discriminator_, model.activation_,
+        model.generator_,
+        model.discriminator_,
+        model.activation_,
         adam(model.generator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
         adam(model.discriminator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
         model.embedding_dim,
@@ -68,9 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         training.gradient_penalty = penalty
     steps_per_epoch = len(data) // model.batch_size
-    print(f"adult: {len(data)} rows, batch {model.batch_size}, {steps_per_epoch} steps per epoch, {args.threads} threads")
+    print(
+        f"adult: {len(data)} rows, batch {model.batch_size}, {steps_per_epoch} steps per epoch, "
+        f"{args.threads} threads"
+    )
     print(f"full step:            {full:6.2f} ms  ({full * steps_per_epoch / 1000:.2f} s per epoch)")
-    print(f"without the penalty:  {no_penalty:6.2f} ms  ({no_penalty * steps_per_epoch / 1000:.2f} s per epoch)")
+    print(
+        f"without the penalty:  {no_penalty:6.2f} ms  ({no_penalty * steps_per_epoch / 1000:.2f} s per epoch)"
+    )
     return 0
 
 

@@ -25,13 +25,18 @@ from gansynth.datasets import dataset_spec, load_dataset
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"))
-    parser.add_argument("--dataset", default="yeast4", help="a numeric table from the registry (yeast4, wilt, oil, ...)")
+    parser.add_argument(
+        "--dataset", default="yeast4", help="a numeric table from the registry (yeast4, wilt, oil, ...)"
+    )
     args = parser.parse_args()
 
     X, labels = load_dataset(args.dataset, data_dir=args.data_dir)
     y = (labels == dataset_spec(args.dataset).positive).astype(int)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-    print(f"{args.dataset}: {len(X_train)} training rows, {int(y_train.sum())} positive; {len(X_test)} test rows")
+    print(
+        f"{args.dataset}: {len(X_train)} training rows, {int(y_train.sum())} positive; "
+        f"{len(X_test)} test rows"
+    )
 
     augmenters = {
         "none": "passthrough",

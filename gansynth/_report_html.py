@@ -60,8 +60,9 @@ def plot_scores(report):
     positions = np.arange(len(summary))[::-1]
     for y, row in zip(positions, summary.itertuples()):
         value = row.score if np.isfinite(row.score) else 0.0
-        axes.barh(y, min(max(value, 0.0), 1.0), color=colour(goodness(report, row.metric, row.score)),
-                  height=0.6)
+        axes.barh(
+            y, min(max(value, 0.0), 1.0), color=colour(goodness(report, row.metric, row.score)), height=0.6
+        )
         text = "n/a" if not np.isfinite(row.score) else f"{row.score:.3f}"
         axes.text(1.02, y, f"{text}  ({row.better} is better)", va="center", fontsize=9)
         if row.metric == "detection_auc":
@@ -84,9 +85,15 @@ def _numeric_panel(axes, real, synthetic, kind):
     synthetic = _as_float(synthetic, kind) / scale
     missing_real, missing_synthetic = np.isnan(real).mean(), np.isnan(synthetic).mean()
     if missing_real or missing_synthetic:
-        axes.text(0.02, 0.95, f"missing: real {missing_real:.0%}, synthetic {missing_synthetic:.0%}",
-                  transform=axes.transAxes, va="top", fontsize=7.5,
-                  bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+        axes.text(
+            0.02,
+            0.95,
+            f"missing: real {missing_real:.0%}, synthetic {missing_synthetic:.0%}",
+            transform=axes.transAxes,
+            va="top",
+            fontsize=7.5,
+            bbox={"facecolor": "white", "alpha": 0.8, "lw": 0},
+        )
     real, synthetic = real[~np.isnan(real)], synthetic[~np.isnan(synthetic)]
     both = np.r_[real, synthetic]
     if both.size == 0:
@@ -100,8 +107,16 @@ def _numeric_panel(axes, real, synthetic, kind):
         edges = np.linspace(low, high if high > low else low + 1, 31)
     for values, colour_, label in ((real, REAL_COLOUR, "real"), (synthetic, SYNTHETIC_COLOUR, "synthetic")):
         if values.size:
-            axes.hist(np.clip(values, edges[0], edges[-1]), bins=edges, density=True, alpha=0.45,
-                      color=colour_, label=label, histtype="stepfilled", edgecolor=colour_)
+            axes.hist(
+                np.clip(values, edges[0], edges[-1]),
+                bins=edges,
+                density=True,
+                alpha=0.45,
+                color=colour_,
+                label=label,
+                histtype="stepfilled",
+                edgecolor=colour_,
+            )
     if kind == "datetime":
         import matplotlib.dates as mdates
 
@@ -120,9 +135,16 @@ def _spike_note(axes, real, synthetic, label):
     if real.size and counts.max() >= 0.2 * real.size:
         spike = values[np.argmax(counts)]
         share_synthetic = float(np.mean(synthetic == spike)) if synthetic.size else float("nan")
-        axes.text(0.98, 0.95, f"exactly {label(spike)}: real {counts.max() / real.size:.0%}, "
-                  f"synthetic {share_synthetic:.0%}", transform=axes.transAxes, ha="right",
-                  va="top", fontsize=7.5, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+        axes.text(
+            0.98,
+            0.95,
+            f"exactly {label(spike)}: real {counts.max() / real.size:.0%}, synthetic {share_synthetic:.0%}",
+            transform=axes.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            bbox={"facecolor": "white", "alpha": 0.8, "lw": 0},
+        )
 
 
 def _categorical_panel(axes, real, synthetic):
@@ -141,8 +163,7 @@ def _categorical_panel(axes, real, synthetic):
     y = np.arange(len(labels))[::-1]
     axes.barh(y + 0.2, real_values, height=0.4, color=REAL_COLOUR, label="real")
     axes.barh(y - 0.2, synthetic_values, height=0.4, color=SYNTHETIC_COLOUR, label="synthetic")
-    axes.set_yticks(y, [label if len(label) <= 22 else label[:20] + "…" for label in labels],
-                    fontsize=7)
+    axes.set_yticks(y, [label if len(label) <= 22 else label[:20] + "…" for label in labels], fontsize=7)
     axes.set_xlabel("share of rows", fontsize=8)
 
 
@@ -153,7 +174,7 @@ def plot_distributions(report, columns=None, n_columns=3):
         raise ValueError(f"Unknown columns {unknown}; the report has {list(report.kinds)}.")
     columns_table = report.tables_["columns"].set_index("column")
     shapes = columns_table["score"]
-    alone = columns_table["detection_auc"] if "detection_auc" in columns_table else {}
+    alone = columns_table.get("detection_auc", {})
     n_rows = max(1, math.ceil(len(columns) / n_columns))
     figure = Figure(figsize=(4.6 * n_columns, 3.2 * n_rows))
     real, synthetic = report.samples_["real"], report.samples_["synthetic"]
@@ -203,10 +224,18 @@ def plot_correlation_difference(report):
             for j in range(n):
                 value = matrix.iat[i, j]
                 if np.isfinite(value):
-                    axes.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6.5,
-                              color="white" if value > 0.5 else "black")
-    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04,
-                    label="1 − pair trend score (0 = relationship preserved)")
+                    axes.text(
+                        j,
+                        i,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6.5,
+                        color="white" if value > 0.5 else "black",
+                    )
+    figure.colorbar(
+        image, ax=axes, fraction=0.046, pad=0.04, label="1 − pair trend score (0 = relationship preserved)"
+    )
     axes.set_title("Column-pair trend difference, real vs synthetic")
     figure.tight_layout()
     return figure
@@ -218,11 +247,20 @@ def plot_dcr(report):
     axes = figure.add_subplot()
     top = float(np.quantile(np.r_[synthetic, holdout], 0.99))
     edges = np.linspace(0, top if top > 0 else 1, 41)
-    for values, colour_, label in ((holdout, REAL_COLOUR, "real holdout rows"),
-                                   (synthetic, SYNTHETIC_COLOUR, "synthetic rows")):
-        axes.hist(np.clip(values, 0, edges[-1]), bins=edges, alpha=0.45, color=colour_,
-                  density=True, histtype="stepfilled", edgecolor=colour_,
-                  label=f"{label} (median {np.median(values):.3f})")
+    for values, colour_, label in (
+        (holdout, REAL_COLOUR, "real holdout rows"),
+        (synthetic, SYNTHETIC_COLOUR, "synthetic rows"),
+    ):
+        axes.hist(
+            np.clip(values, 0, edges[-1]),
+            bins=edges,
+            alpha=0.45,
+            color=colour_,
+            density=True,
+            histtype="stepfilled",
+            edgecolor=colour_,
+            label=f"{label} (median {np.median(values):.3f})",
+        )
         axes.axvline(np.median(values), color=colour_, ls="--", lw=1.2)
     copies = report.scores.get("exact_copy_rate", np.nan)
     axes.set_title(f"Distance to the closest real training row  ·  exact copies {copies:.1%}")
@@ -240,16 +278,20 @@ def plot_dcr(report):
 
 
 _CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;background:#f4f6f8;color:#222}
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
+  margin:0;background:#f4f6f8;color:#222}
 main{max-width:1320px;margin:0 auto;padding:24px 32px 48px}
-h1{margin:0 0 4px;font-size:28px}h2{margin:32px 0 8px;font-size:20px;border-bottom:2px solid #dde3ea;padding-bottom:4px}
+h1{margin:0 0 4px;font-size:28px}
+h2{margin:32px 0 8px;font-size:20px;border-bottom:2px solid #dde3ea;padding-bottom:4px}
 .sub{color:#5f6b76;margin:0 0 16px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
-.card{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 3px rgba(0,0,0,.08);border-top:5px solid #7f8c8d}
+.card{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;
+  box-shadow:0 1px 3px rgba(0,0,0,.08);border-top:5px solid #7f8c8d}
 .card .v{font-size:26px;font-weight:600}.card .k{font-size:12px;color:#5f6b76}
 .flag{background:#fdecea;border-left:5px solid #c0392b;padding:10px 14px;margin:8px 0;border-radius:4px}
 .ok{background:#e9f6ef;border-left:5px solid #2e8b57;padding:10px 14px;margin:8px 0;border-radius:4px}
-table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+table{border-collapse:collapse;background:#fff;font-size:13px;margin:8px 0;
+  box-shadow:0 1px 3px rgba(0,0,0,.06)}
 th,td{padding:5px 10px;border-bottom:1px solid #e6eaee;text-align:left;vertical-align:top}
 th{background:#eef2f6}td:first-child{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px}
@@ -297,8 +339,10 @@ def summary_table_html(report):
             f'<td class="num">{_format(row.score)}</td><td>{row.better}</td>'
             f"<td>{html.escape(row.description)}</td></tr>"
         )
-    return ("<table><thead><tr><th>metric</th><th>score</th><th>better</th><th>what it means</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        "<table><thead><tr><th>metric</th><th>score</th><th>better</th><th>what it means</th>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def render(report):
@@ -308,25 +352,41 @@ def render(report):
     for metric in _CARD_METRICS:
         if metric in scores:
             value = scores[metric]
-            text = "n/a" if not np.isfinite(value) else (
-                f"{value:.1%}" if metric == "exact_copy_rate" else f"{value:.2f}")
+            text = (
+                "n/a"
+                if not np.isfinite(value)
+                else (f"{value:.1%}" if metric == "exact_copy_rate" else f"{value:.2f}")
+            )
             cards.append(
                 f'<div class="card" style="border-top-color:{colour(goodness(report, metric, value))}">'
                 f'<div class="v">{text}</div><div class="k">{metric}</div></div>'
             )
     flags = "".join(f'<div class="flag">{html.escape(flag)}</div>' for flag in report.flags) or (
         '<div class="ok">No flags: no exact-copy excess, no DCR collapse, detection AUC and ML '
-        "efficacy within their thresholds.</div>")
+        "efficacy within their thresholds.</div>"
+    )
 
     pairs = report.tables_["pairs"].sort_values("score").copy()
-    pair_columns = [c for c in ("column_1", "column_2", "metric", "score", "real_correlation",
-                                "synthetic_correlation", "real_association", "counted")
-                    if c in pairs.columns]
+    pair_columns = [
+        c
+        for c in (
+            "column_1",
+            "column_2",
+            "metric",
+            "score",
+            "real_correlation",
+            "synthetic_correlation",
+            "real_association",
+            "counted",
+        )
+        if c in pairs.columns
+    ]
     target = info["target"]
     sampled = info["quality_rows"]
     dcr_rows = info["dcr_rows"]
     sections = [
-        "<h2>Scores</h2>", summary_table_html(report),
+        "<h2>Scores</h2>",
+        summary_table_html(report),
         f'<p><img alt="scores" src="{_png(plot_scores(report))}"></p>',
         "<h2>Column distributions</h2>",
         '<p class="note">Each panel overlays the real (blue) and synthetic (orange) distribution; the '
@@ -334,10 +394,11 @@ def render(report):
         "of telling the tables apart from this column alone (0.5 = impossible).</p>",
         f'<p><img alt="distributions" src="{_png(plot_distributions(report))}"></p>',
         "<h2>Column-pair trends</h2>",
-        '<p class="note">Each cell is 1 − SDMetrics\' pair score: 0 means the pair\'s correlation '
+        "<p class=\"note\">Each cell is 1 − SDMetrics' pair score: 0 means the pair's correlation "
         "(numbers) or contingency table (categories, binned numbers) is the same in both tables.</p>",
         f'<p><img alt="pair trends" src="{_png(plot_correlation_difference(report))}"></p>',
-        "<h3>The 15 least preserved pairs</h3>", _table(pairs[pair_columns], max_rows=15),
+        "<h3>The 15 least preserved pairs</h3>",
+        _table(pairs[pair_columns], max_rows=15),
         "<h2>Privacy: distance to the closest real record</h2>",
         '<p class="note">Gower distance from each row to its nearest real training row (numbers '
         "scaled by the training range, categories as mismatches, averaged over columns). Synthetic "
@@ -346,27 +407,30 @@ def render(report):
         _table(report.tables_["privacy"]),
     ]
     if "ml_efficacy" in report.tables_:
-        sections += [f"<h2>ML efficacy: predicting <code>{html.escape(str(target))}</code></h2>",
-                     _table(report.tables_["ml_efficacy"])]
+        sections += [
+            f"<h2>ML efficacy: predicting <code>{html.escape(str(target))}</code></h2>",
+            _table(report.tables_["ml_efficacy"]),
+        ]
     sections += [
         "<h2>Per-column details</h2>",
         '<p class="note">score: SDMetrics\' shape score. detection_auc: how well this column alone '
         "tells synthetic from real rows (0.5 = not at all); the highest values point at what gives "
         "the synthetic data away.</p>",
         _table(report.tables_["columns"]),
-        "<h2>Detection folds</h2>", _table(report.tables_["detection"]),
+        "<h2>Detection folds</h2>",
+        _table(report.tables_["detection"]),
         "<h2>How these numbers were made</h2>",
         f'<p class="note">Real rows: {info["real_rows"]:,}; synthetic rows: {info["synthetic_rows"]:,}; '
-        f'holdout: {info["holdout_rows"]:,} real rows ({html.escape(info["holdout"])}). '
-        f'Quality and detection used {sampled["real"]:,} real and {sampled["synthetic"]:,} synthetic '
-        f'rows; DCR compared {dcr_rows["synthetic"]:,} synthetic and {dcr_rows["holdout"]:,} holdout '
-        f'rows with {dcr_rows["reference"]:,} training rows (max_rows={info["max_rows"]:,}, '
-        f'random_state={html.escape(str(info["random_state"]))}). Seconds: '
-        f'{html.escape(", ".join(f"{k} {v}" for k, v in info["seconds"].items()))}.</p>',
+        f"holdout: {info['holdout_rows']:,} real rows ({html.escape(info['holdout'])}). "
+        f"Quality and detection used {sampled['real']:,} real and {sampled['synthetic']:,} synthetic "
+        f"rows; DCR compared {dcr_rows['synthetic']:,} synthetic and {dcr_rows['holdout']:,} holdout "
+        f"rows with {dcr_rows['reference']:,} training rows (max_rows={info['max_rows']:,}, "
+        f"random_state={html.escape(str(info['random_state']))}). Seconds: "
+        f"{html.escape(', '.join(f'{k} {v}' for k, v in info['seconds'].items()))}.</p>",
     ]
     return (
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>gansynth evaluation report</title><style>{_CSS}</style></head><body><main>"
         "<h1>Synthetic data evaluation</h1>"
         '<p class="sub">Is the synthetic data faithful, useful and private? Generated by '

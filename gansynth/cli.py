@@ -75,18 +75,27 @@ def parse_conditions(pairs, model) -> dict:
             raise CLIError(f"unknown condition column {name!r}; the columns are {list(specs)}")
         spec = specs[name]
         if not spec.is_discrete:
-            raise CLIError(f"cannot condition on column {name!r}: it is {spec.kind}, not boolean or categorical")
+            raise CLIError(
+                f"cannot condition on column {name!r}: it is {spec.kind}, not boolean or categorical"
+            )
         matches = [c for c in spec.categories if str(c) == text]
         if not matches:
-            raise CLIError(f"unknown value {text!r} for column {name!r}; known values: {[str(c) for c in spec.categories]}")
+            raise CLIError(
+                f"unknown value {text!r} for column {name!r}; "
+                f"known values: {[str(c) for c in spec.categories]}"
+            )
         conditions[spec.name] = matches[0]
     return conditions
 
 
 # ------------------------------------------------------------------ commands
 def _tabular_options(parser) -> None:
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)")
-    parser.add_argument("--batch-size", type=int, default=500, help="rows per step, a multiple of 10 (default: 500)")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=500, help="rows per step, a multiple of 10 (default: 500)"
+    )
     parser.add_argument("--discrete", default=None, help="comma-separated columns to treat as categorical")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -109,7 +118,9 @@ def _run_fit(args) -> None:
     frame = read_table(args.data)
     model = _fit_model(frame, args, default_epochs=300)
     model.save(args.output)
-    print(f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr)
+    print(
+        f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr
+    )
 
 
 def _add_fit(subparsers) -> None:
@@ -125,12 +136,17 @@ def _run_sample(args) -> None:
 
     if args.model:
         if args.epochs or args.discrete:
-            raise CLIError("--epochs and --discrete apply only when fitting; a model is already given with -m")
+            raise CLIError(
+                "--epochs and --discrete apply only when fitting; a model is already given with -m"
+            )
         model = gansynth.load(args.model)
     else:
         from gansynth.datasets import load_student_placements
 
-        print("no model given: fitting on the embedded student placements table (sdmetrics demo)", file=sys.stderr)
+        print(
+            "no model given: fitting on the embedded student placements table (sdmetrics demo)",
+            file=sys.stderr,
+        )
         model = _fit_model(load_student_placements(), args, default_epochs=100)
     conditions = parse_conditions(args.condition, model)
     rows = model.sample(args.rows, conditions=conditions or None, random_state=args.seed)
@@ -145,7 +161,9 @@ def _add_sample(subparsers) -> None:
     )
     parser.add_argument("-m", "--model", default=None, help="model file from `gansynth fit`")
     parser.add_argument("--rows", type=int, required=True, help="number of rows to generate")
-    parser.add_argument("-o", "--output", default="-", help="output .csv or .parquet (default: CSV on stdout)")
+    parser.add_argument(
+        "-o", "--output", default="-", help="output .csv or .parquet (default: CSV on stdout)"
+    )
     parser.add_argument(
         "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column's value (repeatable)"
     )

@@ -88,6 +88,9 @@ def column_kinds(frame: pd.DataFrame) -> dict:
     return kinds
 
 
+_BOOLEAN_TEXT = {"True": True, "False": False, "true": True, "false": False, 1: True, 0: False}
+
+
 def _coerce_like_real(frame, kinds, name):
     """Give ``frame`` the real data's column kinds, or say which column cannot take them.
 
@@ -102,8 +105,7 @@ def _coerce_like_real(frame, kinds, name):
         elif kind == "datetime" and not pd.api.types.is_datetime64_any_dtype(values):
             converted = pd.to_datetime(values, errors="coerce")
         elif kind == "boolean" and not pd.api.types.is_bool_dtype(values):
-            mapping = {"True": True, "False": False, "true": True, "false": False, 1: True, 0: False}
-            converted = values.map(lambda v: mapping.get(v, v) if not pd.isna(v) else v)
+            converted = values.map(lambda v: _BOOLEAN_TEXT.get(v, v) if not pd.isna(v) else v)
             bad = converted.notna() & ~converted.map(lambda v: isinstance(v, (bool, np.bool_)))
             if bad.any():
                 example = values[bad].iloc[0]
@@ -206,24 +208,37 @@ def _column_pair_trends(real, synthetic, kinds):
     rows = []
     columns = list(kinds)
     for i, first in enumerate(columns):
-        for second in columns[i + 1:]:
+        for second in columns[i + 1 :]:
             pair = [first, second]
             continuous = [c for c in pair if kinds[c] in _CONTINUOUS]
-            row = {"column_1": first, "column_2": second, "real_correlation": np.nan,
-                   "synthetic_correlation": np.nan, "real_association": np.nan, "error": ""}
+            row = {
+                "column_1": first,
+                "column_2": second,
+                "real_correlation": np.nan,
+                "synthetic_correlation": np.nan,
+                "real_association": np.nan,
+                "error": "",
+            }
             try:
                 if len(continuous) == 2:
                     row["metric"] = "CorrelationSimilarity"
                     breakdown = CorrelationSimilarity.compute_breakdown(real[pair], synthetic[pair])
-                    row.update(score=float(breakdown["score"]), real_correlation=breakdown["real"],
-                               synthetic_correlation=breakdown["synthetic"])
+                    row.update(
+                        score=float(breakdown["score"]),
+                        real_correlation=breakdown["real"],
+                        synthetic_correlation=breakdown["synthetic"],
+                    )
                     row["counted"] = abs(row["real_correlation"]) > REAL_CORRELATION_THRESHOLD
                 else:
                     row["metric"] = "ContingencySimilarity"
-                    row["score"] = float(ContingencySimilarity.compute(
-                        real[pair], synthetic[pair], continuous_column_names=continuous,
-                        num_discrete_bins=_PAIR_BINS,
-                    ))
+                    row["score"] = float(
+                        ContingencySimilarity.compute(
+                            real[pair],
+                            synthetic[pair],
+                            continuous_column_names=continuous,
+                            num_discrete_bins=_PAIR_BINS,
+                        )
+                    )
                     binned = real[pair].copy()
                     for column in continuous:
                         binned[column], _ = discretize_column(real[column], real[column], _PAIR_BINS)
@@ -232,9 +247,20 @@ def _column_pair_trends(real, synthetic, kinds):
             except Exception as exc:  # one degenerate pair must not sink the whole report
                 row.update(score=np.nan, counted=False, error=f"{type(exc).__name__}: {exc}")
             rows.append(row)
-    pairs = pd.DataFrame(rows, columns=["column_1", "column_2", "metric", "score", "real_correlation",
-                                        "synthetic_correlation", "real_association", "counted",
-                                        "error"])
+    pairs = pd.DataFrame(
+        rows,
+        columns=[
+            "column_1",
+            "column_2",
+            "metric",
+            "score",
+            "real_correlation",
+            "synthetic_correlation",
+            "real_association",
+            "counted",
+            "error",
+        ],
+    )
     pairs["counted"] = pairs["counted"].fillna(False).astype(bool) & pairs["score"].notna()
     if not pairs["counted"].any():
         pairs["counted"] = pairs["score"].notna()
@@ -421,14 +447,24 @@ def _ml_efficacy(train, synthetic, test, target, kinds, task, seed):
             predicted = model.predict(x_test[test_keep])
             if task == "classification":
                 score = f1_score(
-                    y_test[test_keep], predicted, average="macro",
-                    labels=np.unique(y_test[test_keep]), zero_division=0,
+                    y_test[test_keep],
+                    predicted,
+                    average="macro",
+                    labels=np.unique(y_test[test_keep]),
+                    zero_division=0,
                 )
             else:
                 score = r2_score(y_test[test_keep], predicted)
         rows.append(
-            {"trained_on": source, "tested_on": "real holdout", "train_rows": int(keep.sum()),
-             "test_rows": len(y_test), "metric": metric, "score": float(score), "note": note}
+            {
+                "trained_on": source,
+                "tested_on": "real holdout",
+                "train_rows": int(keep.sum()),
+                "test_rows": len(y_test),
+                "metric": metric,
+                "score": float(score),
+                "note": note,
+            }
         )
     return pd.DataFrame(rows)
 
@@ -446,11 +482,13 @@ def _distance_encoding(frames, reference, kinds):
     for frame in frames:
         numeric.append(
             np.column_stack([_as_float(frame[c], kinds[c]) for c in numeric_columns])
-            if numeric_columns else np.zeros((len(frame), 0))
+            if numeric_columns
+            else np.zeros((len(frame), 0))
         )
     reference_numeric = (
         np.column_stack([_as_float(reference[c], kinds[c]) for c in numeric_columns])
-        if numeric_columns else np.zeros((len(reference), 0))
+        if numeric_columns
+        else np.zeros((len(reference), 0))
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column has no range
@@ -468,8 +506,10 @@ def _distance_encoding(frames, reference, kinds):
         categories = pd.Index(pd.concat(as_text).unique())
         for block, values in zip(codes, as_text):
             block.append(categories.get_indexer(values))
-    codes = [np.column_stack(b) if b else np.zeros((len(f), 0), dtype=int)
-             for b, f in zip(codes, list(frames) + [reference])]
+    codes = [
+        np.column_stack(b) if b else np.zeros((len(f), 0), dtype=int)
+        for b, f in zip(codes, list(frames) + [reference])
+    ]
     return list(zip(scaled, codes))
 
 
@@ -539,18 +579,23 @@ def _privacy(real, real_train, holdout, synthetic, kinds, max_rows, rng):
     median_synthetic, median_holdout = float(np.median(dcr_synthetic)), float(np.median(dcr_holdout))
 
     copy_rate = float(np.isin(_row_hashes(synthetic, kinds), _row_hashes(real, kinds)).mean())
-    holdout_copy_rate = float(
-        np.isin(_row_hashes(holdout, kinds), _row_hashes(real_train, kinds)).mean()
-    )
+    holdout_copy_rate = float(np.isin(_row_hashes(holdout, kinds), _row_hashes(real_train, kinds)).mean())
     quantiles = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95]
-    table = pd.DataFrame({
-        "rows": ["synthetic", "real holdout"],
-        "compared_rows": [len(dcr_synthetic), len(dcr_holdout)],
-        **{f"dcr_q{int(q * 100):02d}": [float(np.quantile(dcr_synthetic, q)),
-                                         float(np.quantile(dcr_holdout, q))] for q in quantiles},
-        "dcr_mean": [float(dcr_synthetic.mean()), float(dcr_holdout.mean())],
-        "exact_copy_rate": [copy_rate, holdout_copy_rate],
-    })
+    table = pd.DataFrame(
+        {
+            "rows": ["synthetic", "real holdout"],
+            "compared_rows": [len(dcr_synthetic), len(dcr_holdout)],
+            **{
+                f"dcr_q{int(q * 100):02d}": [
+                    float(np.quantile(dcr_synthetic, q)),
+                    float(np.quantile(dcr_holdout, q)),
+                ]
+                for q in quantiles
+            },
+            "dcr_mean": [float(dcr_synthetic.mean()), float(dcr_holdout.mean())],
+            "exact_copy_rate": [copy_rate, holdout_copy_rate],
+        }
+    )
     return {
         "dcr_synthetic": dcr_synthetic,
         "dcr_holdout": dcr_holdout,
@@ -559,8 +604,11 @@ def _privacy(real, real_train, holdout, synthetic, kinds, max_rows, rng):
         "dcr_ratio": 1.0 if median_holdout == 0 else min(1.0, median_synthetic / median_holdout),
         "copy_rate": copy_rate,
         "holdout_copy_rate": holdout_copy_rate,
-        "rows": {"synthetic": len(synthetic_queries), "holdout": len(holdout_queries),
-                 "reference": len(reference)},
+        "rows": {
+            "synthetic": len(synthetic_queries),
+            "holdout": len(holdout_queries),
+            "reference": len(reference),
+        },
         "table": table,
     }
 
@@ -791,9 +839,11 @@ def evaluate(
         _check_frame(holdout, "holdout")
         _check_same_columns(real, holdout, "holdout")
     if target is not None:
-        where = [name for name, frame in (("real", real), ("synthetic", synthetic),
-                                          ("holdout", holdout)) if frame is not None
-                 and target not in frame.columns]
+        where = [
+            name
+            for name, frame in (("real", real), ("synthetic", synthetic), ("holdout", holdout))
+            if frame is not None and target not in frame.columns
+        ]
         if where:
             raise ValueError(f"target {target!r} is not a column of the {' and '.join(where)} data.")
     if task not in ("auto", "classification", "regression"):
@@ -841,12 +891,14 @@ def evaluate(
     tick = time.perf_counter()
     shapes_score, pairs_score, shapes, pairs = _quality(real_sample, synthetic_sample, kinds)
     timings["quality"] = time.perf_counter() - tick
-    missing = pd.DataFrame({
-        "column": list(kinds),
-        "kind": list(kinds.values()),
-        "real_missing": [float(real_sample[c].isna().mean()) for c in kinds],
-        "synthetic_missing": [float(synthetic_sample[c].isna().mean()) for c in kinds],
-    })
+    missing = pd.DataFrame(
+        {
+            "column": list(kinds),
+            "kind": list(kinds.values()),
+            "real_missing": [float(real_sample[c].isna().mean()) for c in kinds],
+            "synthetic_missing": [float(synthetic_sample[c].isna().mean()) for c in kinds],
+        }
+    )
     columns_table = missing.merge(shapes, on="column", how="left")
 
     tick = time.perf_counter()
@@ -861,8 +913,13 @@ def evaluate(
     if target is not None:
         tick = time.perf_counter()
         ml_table = _ml_efficacy(
-            _sample(real_train, max_rows, rng), synthetic_sample, _sample(holdout, max_rows, rng),
-            target, kinds, task, _seed(rng),
+            _sample(real_train, max_rows, rng),
+            synthetic_sample,
+            _sample(holdout, max_rows, rng),
+            target,
+            kinds,
+            task,
+            _seed(rng),
         )
         timings["ml_efficacy"] = time.perf_counter() - tick
 
@@ -874,20 +931,36 @@ def evaluate(
     median_synthetic, median_holdout = privacy["median_synthetic"], privacy["median_holdout"]
 
     rows = [
-        ("column_shapes", shapes_score, "higher",
-         "Similarity of each column's distribution (SDMetrics KSComplement for numbers and dates, "
-         "TVComplement for categories), averaged over columns. 1 = identical."),
-        ("column_pair_trends", pairs_score, "higher",
-         "Similarity of each column pair's correlation or contingency table (SDMetrics "
-         "CorrelationSimilarity / ContingencySimilarity, numbers binned on the real range), averaged "
-         f"over the {int(pairs['counted'].sum())} of {len(pairs)} pairs strongly related in the real "
-         "data (|r| > 0.5 or Cramer's V > 0.3, SDMetrics' rule). 1 = identical."),
-        ("overall_quality", float(np.nanmean([shapes_score, pairs_score])), "higher",
-         "Mean of column shapes and column-pair trends (SDMetrics' overall quality score)."),
-        ("detection_auc", detection_auc, "lower",
-         f"ROC-AUC of gradient boosting telling real from synthetic rows ({cv}-fold CV). "
-         "0.5 = indistinguishable, 1 = trivially told apart; well below 0.5 happens when synthetic "
-         "rows copy real rows (a copy in the training fold misleads the classifier)."),
+        (
+            "column_shapes",
+            shapes_score,
+            "higher",
+            "Similarity of each column's distribution (SDMetrics KSComplement for numbers and dates, "
+            "TVComplement for categories), averaged over columns. 1 = identical.",
+        ),
+        (
+            "column_pair_trends",
+            pairs_score,
+            "higher",
+            "Similarity of each column pair's correlation or contingency table (SDMetrics "
+            "CorrelationSimilarity / ContingencySimilarity, numbers binned on the real range), averaged "
+            f"over the {int(pairs['counted'].sum())} of {len(pairs)} pairs strongly related in the real "
+            "data (|r| > 0.5 or Cramer's V > 0.3, SDMetrics' rule). 1 = identical.",
+        ),
+        (
+            "overall_quality",
+            float(np.nanmean([shapes_score, pairs_score])),
+            "higher",
+            "Mean of column shapes and column-pair trends (SDMetrics' overall quality score).",
+        ),
+        (
+            "detection_auc",
+            detection_auc,
+            "lower",
+            f"ROC-AUC of gradient boosting telling real from synthetic rows ({cv}-fold CV). "
+            "0.5 = indistinguishable, 1 = trivially told apart; well below 0.5 happens when synthetic "
+            "rows copy real rows (a copy in the training fold misleads the classifier).",
+        ),
     ]
     if ml_table is not None:
         by_source = ml_table.set_index("trained_on")["score"]
@@ -895,27 +968,50 @@ def evaluate(
         metric = ml_table["metric"].iloc[0]
         ratio = synthetic_score / real_score if real_score > 0 else np.nan
         rows += [
-            ("ml_efficacy_real", real_score, "higher",
-             f"{metric} on real holdout rows predicting {target!r}, model trained on real rows "
-             "(the reference)."),
-            ("ml_efficacy_synthetic", synthetic_score, "higher",
-             f"{metric} on real holdout rows predicting {target!r}, model trained on synthetic rows."),
-            ("ml_efficacy_ratio", ratio, "higher",
-             "Trained-on-synthetic score / trained-on-real score. 1 = as useful as the real data."),
+            (
+                "ml_efficacy_real",
+                real_score,
+                "higher",
+                f"{metric} on real holdout rows predicting {target!r}, model trained on real rows "
+                "(the reference).",
+            ),
+            (
+                "ml_efficacy_synthetic",
+                synthetic_score,
+                "higher",
+                f"{metric} on real holdout rows predicting {target!r}, model trained on synthetic rows.",
+            ),
+            (
+                "ml_efficacy_ratio",
+                ratio,
+                "higher",
+                "Trained-on-synthetic score / trained-on-real score. 1 = as useful as the real data.",
+            ),
         ]
     rows += [
-        ("dcr_ratio", dcr_ratio, "higher",
-         f"Median distance to the closest real training row: synthetic ({median_synthetic:.3f}) / "
-         f"real holdout ({median_holdout:.3f}), capped at 1. 1 = synthetic rows are no closer to "
-         "training rows than unseen real rows are; near 0 = near-copies."),
-        ("exact_copy_rate", copy_rate, "lower",
-         f"Share of synthetic rows identical to a real row (real holdout rows that repeat a "
-         f"training row: {holdout_copy_rate:.1%})."),
+        (
+            "dcr_ratio",
+            dcr_ratio,
+            "higher",
+            f"Median distance to the closest real training row: synthetic ({median_synthetic:.3f}) / "
+            f"real holdout ({median_holdout:.3f}), capped at 1. 1 = synthetic rows are no closer to "
+            "training rows than unseen real rows are; near 0 = near-copies.",
+        ),
+        (
+            "exact_copy_rate",
+            copy_rate,
+            "lower",
+            f"Share of synthetic rows identical to a real row (real holdout rows that repeat a "
+            f"training row: {holdout_copy_rate:.1%}).",
+        ),
     ]
     summary = pd.DataFrame(rows, columns=["metric", "score", "better", "description"])
 
     flags = _flags(
-        privacy, len(holdout), len(synthetic), detection_auc,
+        privacy,
+        len(holdout),
+        len(synthetic),
+        detection_auc,
         None if ml_table is None else (ratio, metric),
     )
 
@@ -939,8 +1035,10 @@ def evaluate(
         "task": task if target is not None else None,
         "max_rows": int(max_rows),
         "random_state": random_state if isinstance(random_state, (int, type(None))) else "instance",
-        "seconds": {**{k: round(v, 2) for k, v in timings.items()},
-                    "total": round(time.perf_counter() - started, 2)},
+        "seconds": {
+            **{k: round(v, 2) for k, v in timings.items()},
+            "total": round(time.perf_counter() - started, 2),
+        },
     }
     return EvaluationReport(
         summary_=summary,
@@ -970,14 +1068,22 @@ def add_subcommand(subparsers) -> None:
     parser.add_argument("real", help="real table (.csv or .parquet)")
     parser.add_argument("synthetic", help="synthetic table with the same columns")
     parser.add_argument("--target", default=None, help="column to predict for ML efficacy")
-    parser.add_argument("--holdout", default=None,
-                        help="real rows the generator never saw (default: split 30%% off REAL)")
+    parser.add_argument(
+        "--holdout", default=None, help="real rows the generator never saw (default: split 30%% off REAL)"
+    )
     parser.add_argument("-o", "--output", default=None, help="HTML report to write")
-    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS,
-                        help=f"row sample bound for the costly metrics (default {DEFAULT_MAX_ROWS})")
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        help=f"row sample bound for the costly metrics (default {DEFAULT_MAX_ROWS})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--fail-on-flags", action="store_true",
-                        help="exit with status 1 when the report raises a flag (copies, low fidelity...)")
+    parser.add_argument(
+        "--fail-on-flags",
+        action="store_true",
+        help="exit with status 1 when the report raises a flag (copies, low fidelity...)",
+    )
     parser.set_defaults(handler=_run_evaluate)
 
 
@@ -989,8 +1095,9 @@ def _run_evaluate(args) -> None:
     real = read_table(args.real)
     synthetic = read_table(args.synthetic)
     holdout = read_table(args.holdout) if args.holdout else None
-    report = evaluate(real, synthetic, target=args.target, holdout=holdout,
-                      max_rows=args.max_rows, random_state=args.seed)
+    report = evaluate(
+        real, synthetic, target=args.target, holdout=holdout, max_rows=args.max_rows, random_state=args.seed
+    )
     print(report)
     if args.output:
         print(f"wrote {report.save_html(args.output)}", file=sys.stderr)

@@ -221,7 +221,11 @@ class GANOversampler(BaseOverSampler):
     def _as_frame(self, X) -> pd.DataFrame:
         if isinstance(X, pd.DataFrame):
             sparse_columns = {c: d.subtype for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)}
-            return X.astype(sparse_columns).reset_index(drop=True) if sparse_columns else X.reset_index(drop=True)
+            return (
+                X.astype(sparse_columns).reset_index(drop=True)
+                if sparse_columns
+                else X.reset_index(drop=True)
+            )
         if sparse.issparse(X):
             X = X.toarray()
         frame = pd.DataFrame(X)
@@ -246,7 +250,9 @@ class GANOversampler(BaseOverSampler):
                 columns.append(item)
             else:
                 if not -frame.shape[1] <= item < frame.shape[1]:
-                    raise ValueError(f"categorical_features index {item} is out of range for {frame.shape[1]} features")
+                    raise ValueError(
+                        f"categorical_features index {item} is out of range for {frame.shape[1]} features"
+                    )
                 columns.append(frame.columns[item])
         return columns
 
@@ -266,10 +272,12 @@ class GANOversampler(BaseOverSampler):
             if n_new and counts[label] < 6:
                 warnings.warn(
                     f"class {label!r} has only {counts[label]} rows: its {n_new} synthetic rows come "
-                    + ("from a GAN fitted on those rows alone, so they stay close to them."
-                       if self.per_class else
-                       "from a GAN conditioned on the class but trained mostly on other classes, "
-                       "so they may drift toward the other classes."),
+                    + (
+                        "from a GAN fitted on those rows alone, so they stay close to them."
+                        if self.per_class
+                        else "from a GAN conditioned on the class but trained mostly on other classes, "
+                        "so they may drift toward the other classes."
+                    ),
                     UserWarning,
                     stacklevel=3,
                 )
@@ -287,7 +295,9 @@ class GANOversampler(BaseOverSampler):
         specs = build_specs(frame, categorical)
         seed = draw_seed(self.random_state)
         targets = self._targets(y)
-        labels = np.concatenate([np.repeat(np.asarray([label], dtype=y.dtype), n) for label, n in targets.items()])
+        labels = np.concatenate(
+            [np.repeat(np.asarray([label], dtype=y.dtype), n) for label, n in targets.items()]
+        )
         factor = 1 if self.quality_filter is None else int(math.ceil(self.filter_oversampling))
         for fitted in ("gan_", "gans_"):  # a refit in the other mode must not leave the old GANs
             self.__dict__.pop(fitted, None)
@@ -330,10 +340,14 @@ class GANOversampler(BaseOverSampler):
         self.training_batch_size_, self.training_epochs_, self.training_steps_ = plan
         # Training conditions on the class half of the time, as sampling will: with the class
         # one block among many it was learned far more slowly.
-        _fit_quietly(self.gan_, training, discrete_columns=categorical + [target], condition_shares={target: 0.5})
+        _fit_quietly(
+            self.gan_, training, discrete_columns=categorical + [target], condition_shares={target: 0.5}
+        )
         if not len(labels):
             return self.gan_.sample(0)
-        return self.gan_.sample(len(labels) * factor, conditions={target: np.repeat(labels, factor)}, random_state=seed + 1)
+        return self.gan_.sample(
+            len(labels) * factor, conditions={target: np.repeat(labels, factor)}, random_state=seed + 1
+        )
 
     def _generate_per_class(self, frame, y, targets, categorical, target, factor, seed) -> pd.DataFrame:
         """One GAN per oversampled class, fitted on that class's rows alone."""
@@ -421,11 +435,16 @@ def _distance_features(table: pd.DataFrame, reference: pd.DataFrame, specs) -> n
             codes = encoder.codes(table[spec.name])
             columns.append(np.eye(encoder.width)[np.maximum(codes, 0)] * (codes >= 0)[:, None] / np.sqrt(2))
         else:
-            values, known = numeric_values(table[spec.name], spec.kind), numeric_values(reference[spec.name], spec.kind)
+            values, known = (
+                numeric_values(table[spec.name], spec.kind),
+                numeric_values(reference[spec.name], spec.kind),
+            )
             centre = np.nanmedian(known) if np.isfinite(known).any() else 0.0
             scale = np.nanstd(known) if np.isfinite(known).any() else 0.0
             missing = np.isnan(values)
-            columns.append(((np.where(missing, centre, values) - centre) / (scale if scale > 0 else 1.0))[:, None])
+            columns.append(
+                ((np.where(missing, centre, values) - centre) / (scale if scale > 0 else 1.0))[:, None]
+            )
             if spec.has_nan:
                 columns.append(missing[:, None].astype(float))
     return np.hstack(columns)

@@ -113,7 +113,7 @@ def read_model(path) -> tuple[str, dict, dict[str, torch.Tensor]]:
     try:
         with safe_open(str(path), framework="pt", device="cpu") as handle:
             raw_header = (handle.metadata() or {}).get(FORMAT_NAME)
-            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118 (a safetensors handle, not a dict)
     except Exception as exc:  # safetensors raises its own error types for bad headers
         raise ModelFileError(
             f"{path} is not a valid gansynth model file (safetensors could not read it: {exc}). "
@@ -166,4 +166,6 @@ def load(path, device="cpu"):
     except ModelFileError:
         raise
     except Exception as exc:
-        raise ModelFileError(f"{path}: the model description is inconsistent ({type(exc).__name__}: {exc})") from None
+        raise ModelFileError(
+            f"{path}: the model description is inconsistent ({type(exc).__name__}: {exc})"
+        ) from None

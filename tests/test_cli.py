@@ -39,8 +39,26 @@ def test_fit_then_sample_csv_with_seed_and_condition(model_file, tmp_path):
     rows = pd.read_csv(out)
     assert len(rows) == 300 and (rows["gender"] == "F").all() and rows["placed"].all()
     again = tmp_path / "again.csv"
-    assert main(["sample", "-m", str(model_file), "--rows", "300", "-o", str(again), "--seed", "3",
-                 "--condition", "gender=F", "--condition", "placed=True"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "-m",
+                str(model_file),
+                "--rows",
+                "300",
+                "-o",
+                str(again),
+                "--seed",
+                "3",
+                "--condition",
+                "gender=F",
+                "--condition",
+                "placed=True",
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes() == again.read_bytes()
 
 
@@ -69,9 +87,18 @@ def test_info_describes_the_model(model_file, capsys):
     [
         (lambda d, m: ["fit", str(d / "missing.csv"), "-o", str(d / "x.gsyn")], "file not found"),
         (lambda d, m: ["fit", str(d / "garbage.csv"), "-o", str(d / "x.gsyn")], "cannot read"),
-        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "nope=1"], "unknown condition column 'nope'"),
-        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "gender=X"], "unknown value 'X' for column 'gender'"),
-        (lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "salary=1"], "cannot condition on column 'salary'"),
+        (
+            lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "nope=1"],
+            "unknown condition column 'nope'",
+        ),
+        (
+            lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "gender=X"],
+            "unknown value 'X' for column 'gender'",
+        ),
+        (
+            lambda d, m: ["sample", "-m", str(m), "--rows", "5", "--condition", "salary=1"],
+            "cannot condition on column 'salary'",
+        ),
         (lambda d, m: ["sample", "-m", str(d / "garbage.csv"), "--rows", "5"], "not a valid gansynth model"),
     ],
 )
@@ -89,5 +116,7 @@ SCRIPT = shutil.which("gansynth", path=str(Path(sys.executable).parent)) or shut
 def test_console_script_is_installed():
     result = subprocess.run([SCRIPT, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("gansynth ")
-    result = subprocess.run([sys.executable, "-m", "gansynth.cli", "sample", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "gansynth.cli", "sample", "--help"], capture_output=True, text=True
+    )
     assert "--condition" in result.stdout

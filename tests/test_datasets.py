@@ -142,7 +142,10 @@ def test_download_converts_keel_format_into_the_local_file(tmp_path, monkeypatch
 
 
 def test_download_converts_adult_and_wilt_sources(tmp_path, monkeypatch):
-    adult = "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, 40, United-States, <=50K\n\n"
+    adult = (
+        "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, "
+        "2174, 0, 40, United-States, <=50K\n\n"
+    )
     _serve(monkeypatch, adult.encode(), [])
     X, y = load_dataset("adult", data_dir=tmp_path, download=True)
     assert X.shape == (1, 14) and y.tolist() == ["<=50K"] and X["workclass"].iloc[0] == "State-gov"

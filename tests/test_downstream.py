@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import _augmenters
+from benchmarks import _augmenters, downstream
 from benchmarks.__main__ import main as benchmarks_main
 from benchmarks._cells import Cell, make_split, run_cell, setting_indices
-from benchmarks import downstream
 from benchmarks.downstream import Profile, run
 
 
@@ -20,13 +19,20 @@ def toy_loader(dataset: str):
     rng = np.random.default_rng(0 if dataset == "toy" else 1)
     n = 600
     y = (rng.random(n) < 0.08).astype(int)
-    X = pd.DataFrame({
-        "a": rng.normal(size=n) + 2.0 * y,
-        "b": rng.normal(size=n) - 1.0 * y,
-        "count": rng.integers(0, 5, size=n) + 2 * y,
-        "colour": pd.Categorical(np.where(y == 1, rng.choice(["red", "blue"], n, p=[0.8, 0.2]),
-                                          rng.choice(["red", "blue", "green"], n))),
-    })
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n) + 2.0 * y,
+            "b": rng.normal(size=n) - 1.0 * y,
+            "count": rng.integers(0, 5, size=n) + 2 * y,
+            "colour": pd.Categorical(
+                np.where(
+                    y == 1,
+                    rng.choice(["red", "blue"], n, p=[0.8, 0.2]),
+                    rng.choice(["red", "blue", "green"], n),
+                )
+            ),
+        }
+    )
     X.loc[rng.random(n) < 0.05, "b"] = np.nan
     return X, y
 
@@ -84,13 +90,27 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
 
     # An augmenter run on a third of the blocks is kept out of the main ranks but compared head to head.
     partial = Profile("mini", ("toy",), ("natural",), ("logreg",), 2, {"BorderlineSMOTE": {}})
-    text = run(partial, toy_loader, tmp_path, stem="mini", include_gan=False, report_profile=MINI,
-               log=lambda *_: None).read_text()
+    text = run(
+        partial,
+        toy_loader,
+        tmp_path,
+        stem="mini",
+        include_gan=False,
+        report_profile=MINI,
+        log=lambda *_: None,
+    ).read_text()
     assert "Each is ranked below" in text and "| BorderlineSMOTE | 2 |" in text
 
     # GANOversampler variants are counted apart: unrun, they leave the main grid complete.
-    with_variant = Profile("mini", MINI.datasets, MINI.settings, MINI.classifiers, 2,
-                           MINI.augmenters, {"GANOversampler[x]": {"epochs": 1}})
+    with_variant = Profile(
+        "mini",
+        MINI.datasets,
+        MINI.settings,
+        MINI.classifiers,
+        2,
+        MINI.augmenters,
+        {"GANOversampler[x]": {"epochs": 1}},
+    )
     text = downstream.report(with_variant, toy_loader, tmp_path, stem="mini", include_gan=True).read_text()
     assert "status: **complete for the main augmenters; GANOversampler variants: 0 of 6 cells" in text
 
@@ -147,7 +167,9 @@ def test_sdv_generator_is_class_conditional(tmp_path):
 
 def test_parallel_jobs_match_serial(tmp_path):
     # GaussianCopula too: every registered factory must survive pickling into spawned workers.
-    profile = Profile("mini", ("toy",), ("natural",), ("logreg",), 2, {"none": {}, "SMOTE": {}, "GaussianCopula": {}})
+    profile = Profile(
+        "mini", ("toy",), ("natural",), ("logreg",), 2, {"none": {}, "SMOTE": {}, "GaussianCopula": {}}
+    )
     run(profile, toy_loader, tmp_path / "serial", stem="p", include_gan=False, log=lambda *_: None)
     run(profile, toy_loader, tmp_path / "parallel", stem="p", jobs=2, include_gan=False, log=lambda *_: None)
 
@@ -170,8 +192,15 @@ def test_cli_dispatch_and_missing_data_dir(capsys, tmp_path):
 
 
 def test_gan_oversampler_is_included_exactly_when_importable(tmp_path):
-    profile = Profile("mini", ("toy",), ("natural",), ("logreg",), 1, {"none": {}},
-                      gan_variants={"GANOversampler": {"epochs": 1}})
+    profile = Profile(
+        "mini",
+        ("toy",),
+        ("natural",),
+        ("logreg",),
+        1,
+        {"none": {}},
+        gan_variants={"GANOversampler": {"epochs": 1}},
+    )
     messages = []
     run(profile, toy_loader, tmp_path, stem="g", log=messages.append)
     augmenters = {r["augmenter"] for r in _rows(tmp_path / "g_runs.csv")}
@@ -184,8 +213,9 @@ def test_gan_oversampler_is_included_exactly_when_importable(tmp_path):
 @pytest.mark.parametrize("name", ["CTGAN", "TVAE"])
 def test_sdv_neural_generators_plug_in(name):
     pytest.importorskip("sdv")
-    rows = run_cell(Cell("toy", "natural", 0, name), toy_loader, _augmenters.make_spec(name, {"epochs": 1}),
-                    ("logreg",))
+    rows = run_cell(
+        Cell("toy", "natural", 0, name), toy_loader, _augmenters.make_spec(name, {"epochs": 1}), ("logreg",)
+    )
     assert rows[0]["status"] == "ok", rows[0].get("error")
     assert rows[0]["n_synthetic"] > 0
 
@@ -198,4 +228,4 @@ def test_minority_only_tabular_gan_plugs_in_and_keeps_an_all_nan_column():
         X_res, y_res = _augmenters.make_spec("TabularGAN-minority").build()(X, y, 0)
     assert (y_res == 1).sum() == (y == 0).sum()
     pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
-    assert X_res["blank"][len(X):].isna().all()
+    assert X_res["blank"][len(X) :].isna().all()

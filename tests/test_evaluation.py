@@ -20,8 +20,7 @@ def make_table(n_rows, seed):
     colour = np.where(rng.random(n_rows) < 0.8, np.where(y > 0, "red", "blue"), "green")
     count = rng.poisson(np.exp(1 + 0.5 * x)).astype(int)
     label = np.where(x + y + 0.5 * rng.normal(size=n_rows) > 0, "yes", "no")
-    return pd.DataFrame({"x": x, "y": y, "band": band, "colour": colour, "count": count,
-                         "label": label})
+    return pd.DataFrame({"x": x, "y": y, "band": band, "colour": colour, "count": count, "label": label})
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +100,17 @@ def test_summary_has_direction_and_scores_in_unit_interval(fresh_sample_report):
     summary = fresh_sample_report.summary()
     assert list(summary.columns) == ["metric", "score", "better", "description"]
     assert set(summary["better"]) == {"higher", "lower"}
-    assert {"column_shapes", "column_pair_trends", "overall_quality", "detection_auc",
-            "ml_efficacy_real", "ml_efficacy_synthetic", "ml_efficacy_ratio", "dcr_ratio",
-            "exact_copy_rate"} == set(summary["metric"])
+    assert {
+        "column_shapes",
+        "column_pair_trends",
+        "overall_quality",
+        "detection_auc",
+        "ml_efficacy_real",
+        "ml_efficacy_synthetic",
+        "ml_efficacy_ratio",
+        "dcr_ratio",
+        "exact_copy_rate",
+    } == set(summary["metric"])
     bounded = summary[summary["metric"] != "ml_efficacy_ratio"]["score"]
     assert bounded.between(0, 1).all()
 
@@ -226,16 +233,26 @@ def test_cli_prints_summary_and_writes_html(real, tmp_path, capsys):
     real.to_csv(tmp_path / "real.csv", index=False)
     real.sample(frac=1, random_state=0).to_csv(tmp_path / "synthetic.csv", index=False)
     output = tmp_path / "report.html"
-    code = main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv"),
-                 "--target", "label", "-o", str(output), "--max-rows", "300"])
+    code = main(
+        [
+            "evaluate",
+            str(tmp_path / "real.csv"),
+            str(tmp_path / "synthetic.csv"),
+            "--target",
+            "label",
+            "-o",
+            str(output),
+            "--max-rows",
+            "300",
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "column_pair_trends" in printed and "ml_efficacy_ratio" in printed
     assert "Privacy failure" in printed
     assert output.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(SystemExit) as exit_info:
-        main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv"),
-              "--fail-on-flags"])
+        main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv"), "--fail-on-flags"])
     assert exit_info.value.code == 1
 
 
@@ -246,8 +263,7 @@ def test_cli_reports_bad_input_in_one_line(real, tmp_path, capsys):
     real.drop(columns=["x"]).to_csv(tmp_path / "synthetic.csv", index=False)
     assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "synthetic.csv")]) == 2
     assert "gansynth evaluate: error:" in capsys.readouterr().err
-    assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "real.csv"),
-                 "--target", "nope"]) == 2
+    assert main(["evaluate", str(tmp_path / "real.csv"), str(tmp_path / "real.csv"), "--target", "nope"]) == 2
     assert "target 'nope'" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path / "nope.csv"), str(tmp_path / "synthetic.csv")]) == 2
 
@@ -259,9 +275,21 @@ def test_console_script_end_to_end(real, tmp_path):
     real.head(200).to_csv(tmp_path / "real.csv", index=False)
     make_table(200, seed=20).to_csv(tmp_path / "synthetic.csv", index=False)
     result = subprocess.run(
-        [sys.executable, "-m", "gansynth.cli", "evaluate", str(tmp_path / "real.csv"),
-         str(tmp_path / "synthetic.csv"), "--target", "label", "-o", str(tmp_path / "r.html")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "gansynth.cli",
+            "evaluate",
+            str(tmp_path / "real.csv"),
+            str(tmp_path / "synthetic.csv"),
+            "--target",
+            "label",
+            "-o",
+            str(tmp_path / "r.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "detection_auc" in result.stdout and (tmp_path / "r.html").exists()

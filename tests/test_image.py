@@ -20,9 +20,19 @@ from gansynth.image.layout import ImageFormat, detect_layout
 from gansynth.image.metrics import conditional_accuracy, frechet_distance
 from gansynth.image.oversampler import ImageGANOversampler
 
-DATA_DIR = Path(os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))
-TINY = dict(epochs=1, batch_size=16, latent_dim=8, generator_width=4, discriminator_width=4, embedding_dim=4,
-            verbose=False, device="cpu")
+DATA_DIR = Path(
+    os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
+)
+TINY = dict(
+    epochs=1,
+    batch_size=16,
+    latent_dim=8,
+    generator_width=4,
+    discriminator_width=4,
+    embedding_dim=4,
+    verbose=False,
+    device="cpu",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +67,9 @@ def test_sample_keeps_layout_dtype_and_range(layout, channels, dtype):
     assert model.sample(5, labels="b").shape[0] == 5
 
 
-@pytest.mark.parametrize("layout,shape", [("nhw", (5, 12, 10)), ("nhwc", (5, 12, 10, 3)), ("nchw", (5, 3, 12, 10))])
+@pytest.mark.parametrize(
+    "layout,shape", [("nhw", (5, 12, 10)), ("nhwc", (5, 12, 10, 3)), ("nchw", (5, 3, 12, 10))]
+)
 def test_uint8_images_survive_the_tensor_round_trip_exactly(layout, shape):
     images = np.random.default_rng(1).integers(0, 256, size=shape).astype(np.uint8)
     fmt = ImageFormat.infer(images)
@@ -111,7 +123,9 @@ def test_save_load_and_pickle_give_identical_samples(digits, tmp_path):
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
     expected = model.sample(30, labels=np.arange(30) % 10, random_state=7)
     np.testing.assert_array_equal(loaded.sample(30, labels=np.arange(30) % 10, random_state=7), expected)
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).sample(30, labels=np.arange(30) % 10, random_state=7), expected)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(model)).sample(30, labels=np.arange(30) % 10, random_state=7), expected
+    )
     assert loaded.get_params() == model.get_params()
 
 
@@ -140,7 +154,7 @@ def test_clear_errors(digits):
     with pytest.raises(ValueError, match="one entry per image"):
         ImageGAN(**TINY).fit(images[:50], labels[:40])
     with pytest.raises(ValueError, match="loss"):
-        ImageGAN(loss="wasserstein", **{k: v for k, v in TINY.items()}).fit(images[:50])
+        ImageGAN(loss="wasserstein", **TINY).fit(images[:50])
     model = ImageGAN(random_state=0, **TINY).fit(images[:50], labels[:50])
     with pytest.raises(ValueError, match="unknown labels"):
         model.sample(3, labels=42)
@@ -155,15 +169,16 @@ def imbalanced_digits(digits):
 
 def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
     X, y = imbalanced_digits
-    sampler = ImageGANOversampler(image_shape=(8, 8), random_state=0, epochs=2, generator_width=8,
-                                  discriminator_width=8, device="cpu")
+    sampler = ImageGANOversampler(
+        image_shape=(8, 8), random_state=0, epochs=2, generator_width=8, discriminator_width=8, device="cpu"
+    )
     X_res, y_res = sampler.fit_resample(X, y)
     counts = Counter(y_res.tolist())
     assert len(set(counts.values())) == 1  # "auto" raises every class to the majority count
     assert sampler.sampling_strategy_[3] == max(counts.values()) - 12
     np.testing.assert_array_equal(X_res[: len(X)], X)
     assert X_res.shape[1] == 64 and X_res.dtype == X.dtype
-    assert X_res[len(X):].min() >= X.min() and X_res[len(X):].max() <= X.max()
+    assert X_res[len(X) :].min() >= X.min() and X_res[len(X) :].max() <= X.max()
     again = clone(sampler).fit_resample(X, y)
     np.testing.assert_array_equal(again[0], X_res)
 
@@ -172,11 +187,22 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
     from imblearn.pipeline import Pipeline
 
     X, y = imbalanced_digits
-    pipeline = Pipeline([
-        ("aug", ImageGANOversampler(image_shape=(8, 8), random_state=0, epochs=1, generator_width=8,
-                                    discriminator_width=8, device="cpu")),
-        ("clf", LogisticRegression(max_iter=500)),
-    ])
+    pipeline = Pipeline(
+        [
+            (
+                "aug",
+                ImageGANOversampler(
+                    image_shape=(8, 8),
+                    random_state=0,
+                    epochs=1,
+                    generator_width=8,
+                    discriminator_width=8,
+                    device="cpu",
+                ),
+            ),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
     pipeline.fit(X, y)
     assert pipeline.score(X, y) > 0.8
     assert not hasattr(ImageGANOversampler(), "transform")
@@ -236,19 +262,56 @@ def test_fit_images_and_sample_images_commands(digits, tmp_path):
     data = tmp_path / "digits.npz"
     np.savez(data, images=(images[:120] * 255).astype(np.uint8), labels=labels[:120])
     model_path = tmp_path / "digits.gsyn"
-    assert _run_image_command(["fit-images", str(data), "-o", str(model_path), "--epochs", "1", "--seed", "0",
-                               "-q", "--grid", str(tmp_path / "grid.png")]) == 0
+    assert (
+        _run_image_command(
+            [
+                "fit-images",
+                str(data),
+                "-o",
+                str(model_path),
+                "--epochs",
+                "1",
+                "--seed",
+                "0",
+                "-q",
+                "--grid",
+                str(tmp_path / "grid.png"),
+            ]
+        )
+        == 0
+    )
     assert model_path.is_file() and (tmp_path / "grid.png").is_file()
 
     out = tmp_path / "samples.npz"
-    assert _run_image_command(["sample-images", "-m", str(model_path), "--rows", "25", "-o", str(out), "--seed", "1"]) == 0
+    assert (
+        _run_image_command(
+            ["sample-images", "-m", str(model_path), "--rows", "25", "-o", str(out), "--seed", "1"]
+        )
+        == 0
+    )
     with np.load(out) as archive:
         assert archive["images"].shape == (25, 8, 8) and archive["images"].dtype == np.uint8
         assert set(archive["labels"].tolist()) <= set(range(10))
 
     folder = tmp_path / "pngs"
-    assert _run_image_command(["sample-images", "-m", str(model_path), "--rows", "6", "--label", "4",
-                               "-o", str(folder), "--seed", "1"]) == 0
+    assert (
+        _run_image_command(
+            [
+                "sample-images",
+                "-m",
+                str(model_path),
+                "--rows",
+                "6",
+                "--label",
+                "4",
+                "-o",
+                str(folder),
+                "--seed",
+                "1",
+            ]
+        )
+        == 0
+    )
     again, folder_labels = read_images(folder)
     assert again.shape == (6, 8, 8) and again.dtype == np.uint8
     assert folder_labels.tolist() == ["4"] * 6
@@ -256,11 +319,28 @@ def test_fit_images_and_sample_images_commands(digits, tmp_path):
     expected = gansynth.load(model_path).sample(6, labels=4, random_state=1)
     np.testing.assert_array_equal(again, expected)
 
-    assert _run_image_command(["sample-images", "-m", str(model_path), "--rows", "2", "--label", "cat",
-                               "-o", str(tmp_path / "x.npz")]) == 2  # unknown label: one-line error, status 2
+    assert (
+        _run_image_command(
+            [
+                "sample-images",
+                "-m",
+                str(model_path),
+                "--rows",
+                "2",
+                "--label",
+                "cat",
+                "-o",
+                str(tmp_path / "x.npz"),
+            ]
+        )
+        == 2
+    )  # unknown label: one-line error, status 2
 
     # A folder of class sub-folders trains a conditional model too.
-    assert _run_image_command(["fit-images", str(folder), "-o", str(tmp_path / "f.gsyn"), "--epochs", "1", "-q"]) == 0
+    assert (
+        _run_image_command(["fit-images", str(folder), "-o", str(tmp_path / "f.gsyn"), "--epochs", "1", "-q"])
+        == 0
+    )
     assert gansynth.load(tmp_path / "f.gsyn").classes_.tolist() == ["4"]
 
 

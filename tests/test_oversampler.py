@@ -80,7 +80,10 @@ def test_multiclass_dict_strategy_gives_exact_counts():
     assert Counter(y_res) == {0: 140, 1: 90, 2: 55}
 
 
-@pytest.mark.parametrize("strategy, expected", [("minority", {0: 100, 1: 30, 2: 100}), (0.5, None), ("all", {0: 100, 1: 100, 2: 100})])
+@pytest.mark.parametrize(
+    "strategy, expected",
+    [("minority", {0: 100, 1: 30, 2: 100}), (0.5, None), ("all", {0: 100, 1: 100, 2: 100})],
+)
 def test_sampling_strategy_semantics_match_imblearn(strategy, expected):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(160, 3))
@@ -121,7 +124,9 @@ def test_fifty_row_table():
     sampler = GANOversampler(random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)
     assert len(X_res) == 84 and Counter(y_res) == {"rare": 42, "common": 42}
-    assert sampler.training_steps_ == {"rare": auto_training_steps(8, per_class=True)}  # one GAN, on the 8 rare rows
+    assert sampler.training_steps_ == {
+        "rare": auto_training_steps(8, per_class=True)
+    }  # one GAN, on the 8 rare rows
     joint = GANOversampler(per_class=False, random_state=0)
     joint.fit_resample(X, y)
     assert joint.training_steps_ == auto_training_steps(50)
@@ -131,7 +136,13 @@ def test_auto_training_steps_give_per_class_gans_ten_steps_a_row():
     # A joint GAN: one step per row; a per-class GAN: ten per row of its class; both in [500, 1500].
     assert [auto_training_steps(n) for n in (8, 500, 900, 5000)] == [500, 500, 900, 1500]
     assert [auto_training_steps(n, per_class=True) for n in (8, 50, 51, 120, 150, 5000)] == [
-        500, 500, 510, 1200, 1500, 1500]
+        500,
+        500,
+        510,
+        1200,
+        1500,
+        1500,
+    ]
     # ... and the sampler plans its GANs by the rule of its mode: (batch, epochs, steps) for 60 rows.
     assert GANOversampler()._new_gan(60, seed=0)[1] == (60, 600, 600)
     assert GANOversampler(per_class=False)._new_gan(60, seed=0)[1] == (60, 500, 500)
@@ -209,7 +220,9 @@ def test_pipeline_cross_validation_and_grid_search():
     X, y = mixed_table()
     scores = cross_val_score(pipeline(), X, y, cv=StratifiedKFold(3), scoring="balanced_accuracy")
     assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
-    search = GridSearchCV(pipeline(), {"aug__epochs": [1, 2]}, cv=StratifiedKFold(2), scoring="balanced_accuracy")
+    search = GridSearchCV(
+        pipeline(), {"aug__epochs": [1, 2]}, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+    )
     search.fit(X, y)
     assert search.best_params_["aug__epochs"] in (1, 2)
     assert search.best_estimator_.named_steps["aug"].epochs == search.best_params_["aug__epochs"]
@@ -221,7 +234,9 @@ def test_clone_pickle_and_pipeline_memory(tmp_path):
     assert clone(sampler).get_params() == sampler.get_params()
     sampler.fit_resample(X, y)
     restored = pickle.loads(pickle.dumps(sampler))
-    pd.testing.assert_frame_equal(restored.gans_["rare"].sample(20, random_state=1), sampler.gans_["rare"].sample(20, random_state=1))
+    pd.testing.assert_frame_equal(
+        restored.gans_["rare"].sample(20, random_state=1), sampler.gans_["rare"].sample(20, random_state=1)
+    )
     model = pipeline()
     model.set_params(memory=joblib.Memory(tmp_path, verbose=0))
     model.fit(X, y)
@@ -254,4 +269,6 @@ def test_bad_feature_columns_get_errors_naming_them_in_both_modes(per_class):
     with pytest.raises(ValueError, match="column 'score' is entirely missing"):
         GANOversampler(**options).fit_resample(X.assign(score=np.nan), y)
     with pytest.raises(ValueError, match="column 'income' holds 1 infinite"):
-        GANOversampler(**options).fit_resample(X.assign(income=np.where(np.arange(len(X)) == 3, np.inf, X["income"])), y)
+        GANOversampler(**options).fit_resample(
+            X.assign(income=np.where(np.arange(len(X)) == 3, np.inf, X["income"])), y
+        )

@@ -26,14 +26,21 @@ def mixed_frame(n=120, seed=0):
             "count": rng.integers(0, 50, n).astype("int64"),
             "whole_float": rng.integers(1, 4, n).astype(float),
             "small_int": rng.integers(-3, 3, n).astype("int16"),
-            "nullable_int": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 9, n)), dtype="Int64"),
+            "nullable_int": pd.array(
+                np.where(rng.random(n) < 0.2, None, rng.integers(0, 9, n)), dtype="Int64"
+            ),
             "flag": rng.random(n) < 0.3,
-            "nullable_flag": pd.array(np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.5), dtype="boolean"),
+            "nullable_flag": pd.array(
+                np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.5), dtype="boolean"
+            ),
             "colour": rng.choice(["red", "green", "blue"], n),
-            "size": pd.Categorical(rng.choice(["S", "M", "L"], n), categories=["S", "M", "L", "XL"], ordered=True),
+            "size": pd.Categorical(
+                rng.choice(["S", "M", "L"], n), categories=["S", "M", "L", "XL"], ordered=True
+            ),
             "label": pd.array(rng.choice(["a", "b"], n), dtype="string"),
             "when": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-            "stamp": pd.to_datetime("2021-06-01", utc=True) + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+            "stamp": pd.to_datetime("2021-06-01", utc=True)
+            + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
         }
     )
     frame.loc[rng.random(n) < 0.1, "real"] = np.nan
@@ -74,7 +81,9 @@ def test_every_column_kind_round_trips_with_its_dtype(fitted, mixed):
     assert (sample["whole_float"].dropna() % 1 == 0).all()
     assert set(sample["colour"].dropna()) <= {"red", "green", "blue"}
     assert list(sample["size"].cat.categories) == ["S", "M", "L", "XL"] and sample["size"].cat.ordered
-    assert (sample["when"].dropna() == sample["when"].dropna().dt.normalize()).all(), "dates keep day resolution"
+    assert (sample["when"].dropna() == sample["when"].dropna().dt.normalize()).all(), (
+        "dates keep day resolution"
+    )
     assert str(sample["stamp"].dt.tz) == "UTC"
 
 
@@ -95,7 +104,15 @@ def test_nan_rate_is_reproduced():
     frame.loc[rng.random(n) < 0.3, "x"] = np.nan
     # Generator and critic of equal size: with a critic much smaller than the generator the
     # rate drifted by up to 0.11 across seeds; with these it stays within 0.05 (6 seeds tried).
-    params = dict(TINY, epochs=40, batch_size=200, pac=10, embedding_dim=32, generator_dim=(64, 64), discriminator_dim=(64, 64))
+    params = dict(
+        TINY,
+        epochs=40,
+        batch_size=200,
+        pac=10,
+        embedding_dim=32,
+        generator_dim=(64, 64),
+        discriminator_dim=(64, 64),
+    )
     model = TabularGAN(**params, random_state=0).fit(frame)
     rate = model.sample(4000, random_state=0)["x"].isna().mean()
     assert abs(rate - frame["x"].isna().mean()) < 0.05, rate
@@ -125,8 +142,12 @@ def test_conditional_sampling_steers_the_generator_through_the_condition_vector(
     rng = np.random.default_rng(0)
     n = 1000
     group = rng.choice(["low", "high"], n)
-    frame = pd.DataFrame({"group": group, "value": np.where(group == "low", 0.0, 10.0) + rng.normal(0, 0.5, n)})
-    params = dict(TINY, epochs=100, batch_size=100, pac=10, generator_dim=(64, 64), discriminator_dim=(64, 64))
+    frame = pd.DataFrame(
+        {"group": group, "value": np.where(group == "low", 0.0, 10.0) + rng.normal(0, 0.5, n)}
+    )
+    params = dict(
+        TINY, epochs=100, batch_size=100, pac=10, generator_dim=(64, 64), discriminator_dim=(64, 64)
+    )
     model = TabularGAN(**params, random_state=0).fit(frame)
     low = model.sample(500, conditions={"group": "low"}, random_state=0)["value"].mean()
     high = model.sample(500, conditions={"group": "high"}, random_state=0)["value"].mean()
@@ -277,7 +298,13 @@ def test_condition_sampler_sets_the_right_index_for_every_column():
 
 def test_output_activation_normalises_each_block():
     # An interleaved layout (two equal-width blocks apart) must work too, just in more runs.
-    spans = [Span(0, 1, "tanh"), Span(1, 3, "softmax"), Span(4, 5, "softmax"), Span(9, 1, "tanh"), Span(10, 3, "softmax")]
+    spans = [
+        Span(0, 1, "tanh"),
+        Span(1, 3, "softmax"),
+        Span(4, 5, "softmax"),
+        Span(9, 1, "tanh"),
+        Span(10, 3, "softmax"),
+    ]
     activation = OutputActivation(spans)
     out = activation(torch.randn(64, 13) * 5)
     for start, end in [(1, 4), (4, 9), (10, 13)]:
@@ -300,7 +327,13 @@ def test_output_activation_samples_each_block_at_its_softmax_probabilities():
 
 
 def test_runs_group_adjacent_equal_width_blocks():
-    spans = [Span(0, 1, "tanh"), Span(1, 1, "tanh"), Span(2, 2, "softmax"), Span(4, 2, "softmax"), Span(6, 3, "softmax")]
+    spans = [
+        Span(0, 1, "tanh"),
+        Span(1, 1, "tanh"),
+        Span(2, 2, "softmax"),
+        Span(4, 2, "softmax"),
+        Span(6, 3, "softmax"),
+    ]
     assert runs(spans) == [(0, 2, 1, "tanh"), (2, 2, 2, "softmax"), (6, 1, 3, "softmax")]
 
 
@@ -345,8 +378,14 @@ def test_exact_conditional_sampling_for_every_discrete_value_of_adult(data_dir):
 
 def test_condition_shares_set_how_often_training_conditions_on_each_column():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"a": rng.choice(["x", "y"], 200), "b": rng.choice(["p", "q", "r"], 200),
-                          "c": rng.choice(["u", "v"], 200), "n": rng.normal(size=200)})
+    frame = pd.DataFrame(
+        {
+            "a": rng.choice(["x", "y"], 200),
+            "b": rng.choice(["p", "q", "r"], 200),
+            "c": rng.choice(["u", "v"], 200),
+            "n": rng.normal(size=200),
+        }
+    )
     model = TabularGAN(**dict(TINY, epochs=1), random_state=0).fit(frame, condition_shares={"a": 0.5})
     sampler = model.condition_sampler_
     per_column = torch.zeros(sampler.n_columns).index_add_(0, sampler.column_of, sampler.train_probabilities)

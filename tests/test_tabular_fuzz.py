@@ -3,7 +3,6 @@ with its dtypes kept, or is refused with a ValueError naming the column."""
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +10,16 @@ from gansynth import TabularGAN
 
 from .conftest import TINY
 
-FUZZ = dict(TINY, epochs=1, batch_size=20, pac=2, generator_dim=(8,), discriminator_dim=(8,), embedding_dim=4, max_modes=3)
+FUZZ = dict(
+    TINY,
+    epochs=1,
+    batch_size=20,
+    pac=2,
+    generator_dim=(8,),
+    discriminator_dim=(8,),
+    embedding_dim=4,
+    max_modes=3,
+)
 
 floats = st.floats(min_value=-1e9, max_value=1e9) | st.sampled_from([np.inf, -np.inf, np.nan, 0.5])
 
@@ -34,9 +42,13 @@ def column(draw, n):
         if missing.any():
             values = values.astype(object)
     elif kind == "text":
-        values = pd.Series(draw(st.lists(st.sampled_from(["a", "b", "ç", "", " "]), min_size=n, max_size=n)), dtype=object)
+        values = pd.Series(
+            draw(st.lists(st.sampled_from(["a", "b", "ç", "", " "]), min_size=n, max_size=n)), dtype=object
+        )
     elif kind == "category":
-        values = pd.Series(pd.Categorical(draw(st.lists(st.sampled_from(["x", "y"]), min_size=n, max_size=n))))
+        values = pd.Series(
+            pd.Categorical(draw(st.lists(st.sampled_from(["x", "y"]), min_size=n, max_size=n)))
+        )
     else:
         days = draw(st.lists(st.integers(0, 3650), min_size=n, max_size=n))
         values = pd.Series(pd.to_datetime("2000-01-01") + pd.to_timedelta(days, unit="D"))
@@ -50,7 +62,9 @@ def tables(draw):
     return pd.DataFrame({f"c{i}": draw(column(n)).reset_index(drop=True) for i in range(width)})
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(tables())
 def test_any_table_fits_and_samples_with_its_dtypes_or_is_refused_clearly(frame):
     original = frame.copy()
@@ -59,11 +73,9 @@ def test_any_table_fits_and_samples_with_its_dtypes_or_is_refused_clearly(frame)
     except ValueError as error:
         event("refused")
         message = str(error)
-        assert (
-            "empty" in message
-            or "row" in message
-            or any(f"'{c}'" in message for c in frame.columns)
-        ), message
+        assert "empty" in message or "row" in message or any(f"'{c}'" in message for c in frame.columns), (
+            message
+        )
         return
     finally:
         pd.testing.assert_frame_equal(frame, original)  # the input is never modified

@@ -41,8 +41,11 @@ def add_subcommands(subparsers) -> None:
     )
     sample.add_argument("-m", "--model", required=True, help="model file from fit-images")
     sample.add_argument("--rows", type=int, required=True, help="number of images to generate")
-    sample.add_argument("--label", default=None,
-                        help="generate only this class (default: classes in their training proportions)")
+    sample.add_argument(
+        "--label",
+        default=None,
+        help="generate only this class (default: classes in their training proportions)",
+    )
     sample.add_argument("-o", "--output", required=True, help="output .npz file or folder")
     sample.add_argument("--seed", type=int, default=None)
     sample.add_argument("--device", default="cpu")
@@ -58,14 +61,23 @@ def _fit_images(args: argparse.Namespace) -> None:
     if args.epochs != "auto" and not args.epochs.isdigit():
         raise ValueError(f"--epochs must be a positive integer or 'auto', got {args.epochs!r}")
     epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
-    model = ImageGAN(epochs=epochs, batch_size=args.batch_size, layout=args.layout, random_state=args.seed,
-                     verbose=not args.quiet, device=args.device)
+    model = ImageGAN(
+        epochs=epochs,
+        batch_size=args.batch_size,
+        layout=args.layout,
+        random_state=args.seed,
+        verbose=not args.quiet,
+        device=args.device,
+    )
     model.fit(images, None if args.unconditional else labels)
     path = model.save(args.output)
     if args.grid:
         model.save_grid(args.grid, random_state=args.seed)
-    print(f"saved model of {len(images)} images, {len(model.classes_)} classes, {model.n_epochs_} epochs to {path}",
-          file=sys.stderr)
+    print(
+        f"saved model of {len(images)} images, {len(model.classes_)} classes, "
+        f"{model.n_epochs_} epochs to {path}",
+        file=sys.stderr,
+    )
 
 
 def _sample_images(args: argparse.Namespace) -> None:
@@ -77,13 +89,17 @@ def _sample_images(args: argparse.Namespace) -> None:
 
     model = load(args.model, device=args.device)
     if not isinstance(model, ImageGAN):
-        raise ValueError(f"{args.model} holds a {type(model).__name__}, not an ImageGAN; use 'gansynth sample'")
+        raise ValueError(
+            f"{args.model} holds a {type(model).__name__}, not an ImageGAN; use 'gansynth sample'"
+        )
     label = None
     if args.label is not None:
         # The command line gives text; match it to the model's own label values.
         matches = [c for c in model.classes_ if str(c) == args.label]
         if not matches:
-            raise ValueError(f"unknown label {args.label!r}; the model knows {[str(c) for c in model.classes_]}")
+            raise ValueError(
+                f"unknown label {args.label!r}; the model knows {[str(c) for c in model.classes_]}"
+            )
         label = matches[0]
     images, labels = model.sample(args.rows, labels=label, random_state=args.seed, return_labels=True)
     path = write_images(args.output, images, np.asarray(labels), model.image_format_)

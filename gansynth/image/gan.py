@@ -155,7 +155,9 @@ class ImageGAN(BaseEstimator):
         else:
             labels = np.asarray(labels)
             if labels.ndim != 1 or labels.shape[0] != n:
-                raise ValueError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
+                raise ValueError(
+                    f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}"
+                )
             if labels.dtype.kind == "f" and np.isnan(labels).any():
                 raise ValueError("labels contain NaN")
             classes, codes = np.unique(labels, return_inverse=True)
@@ -206,14 +208,22 @@ class ImageGAN(BaseEstimator):
     def _make_generator(self):
         fmt = self.image_format_
         return Generator(
-            self.latent_dim, len(self.classes_), fmt.channels, fmt.size, self._width(self.generator_width),
+            self.latent_dim,
+            len(self.classes_),
+            fmt.channels,
+            fmt.size,
+            self._width(self.generator_width),
             self.embedding_dim,
         ).to(self.device_)
 
     def _make_discriminator(self):
         fmt = self.image_format_
         return Discriminator(
-            len(self.classes_), fmt.channels, fmt.size, self._width(self.discriminator_width), self.spectral_norm
+            len(self.classes_),
+            fmt.channels,
+            fmt.size,
+            self._width(self.discriminator_width),
+            self.spectral_norm,
         ).to(self.device_)
 
     # Spectrally normalised modules refuse to pickle, so pickles carry state dicts and rebuild.
@@ -341,13 +351,16 @@ class ImageGAN(BaseEstimator):
         if labels.ndim == 0:
             labels = np.repeat(labels, n)
         if labels.shape != (n,):
-            raise ValueError(f"labels must be a single class or one per image ({n}), got shape {labels.shape}")
+            raise ValueError(
+                f"labels must be a single class or one per image ({n}), got shape {labels.shape}"
+            )
         codes = np.searchsorted(self.classes_, labels)
         codes = np.clip(codes, 0, len(self.classes_) - 1)
         unknown = self.classes_[codes] != labels
         if unknown.any():
             raise ValueError(
-                f"unknown labels {sorted(set(labels[unknown].tolist()))[:5]}; the model knows {self.classes_.tolist()}"
+                f"unknown labels {sorted(set(labels[unknown].tolist()))[:5]}; "
+                f"the model knows {self.classes_.tolist()}"
             )
         return codes.astype(np.int64)
 
@@ -393,7 +406,9 @@ class ImageGAN(BaseEstimator):
 
         check_is_fitted(self, "generator_")
         params = self.get_params()
-        params["random_state"] = params["random_state"] if isinstance(params["random_state"], (int, type(None))) else None
+        params["random_state"] = (
+            params["random_state"] if isinstance(params["random_state"], (int, type(None))) else None
+        )
         metadata = {
             "params": params,
             "image_format": self.image_format_.to_dict(),
@@ -417,7 +432,7 @@ class ImageGAN(BaseEstimator):
         model.device_ = resolve_device(device)
         model.generator_ = model._make_generator()
         prefix = "generator."
-        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         model.generator_.load_state_dict(state, strict=True)
         model.generator_.eval()
         return model

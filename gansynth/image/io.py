@@ -39,7 +39,7 @@ def read_images(path, images_key="images", labels_key="labels"):
         if images_key not in archive:
             raise ValueError(f"{path} has no {images_key!r} array (it holds {sorted(archive.files)})")
         images = archive[images_key]
-        labels = archive[labels_key] if labels_key in archive else None
+        labels = archive[labels_key] if labels_key in archive.files else None
     return images, labels
 
 
@@ -51,8 +51,11 @@ def _read_png(path):
         array = np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
     if array.ndim == 3 and array.shape[2] == 4:
         array = array[..., :3]
-    if array.ndim == 3 and array.shape[2] == 3 and np.array_equal(array[..., 0], array[..., 1]) and np.array_equal(
-        array[..., 0], array[..., 2]
+    if (
+        array.ndim == 3
+        and array.shape[2] == 3
+        and np.array_equal(array[..., 0], array[..., 1])
+        and np.array_equal(array[..., 0], array[..., 2])
     ):
         array = array[..., 0]
     return array
@@ -69,7 +72,9 @@ def _read_folder(folder):
     images = [_read_png(png) for png, _ in files]
     shapes = {image.shape for image in images}
     if len(shapes) > 1:
-        raise ValueError(f"{folder}: images differ in shape ({sorted(shapes)[:4]}); resize them to one shape first")
+        raise ValueError(
+            f"{folder}: images differ in shape ({sorted(shapes)[:4]}); resize them to one shape first"
+        )
     labels = np.array([label for _, label in files]) if classes else None
     return np.stack(images), labels
 

@@ -103,7 +103,7 @@ class ImageFormat:
     size: int
 
     @classmethod
-    def infer(cls, images: np.ndarray, layout: str = "auto") -> "ImageFormat":
+    def infer(cls, images: np.ndarray, layout: str = "auto") -> ImageFormat:
         """Describe an array of images, validating shape, dtype and values."""
         resolved = detect_layout(images.shape, layout)
         nchw = _as_nchw(images, resolved)
@@ -125,8 +125,16 @@ class ImageFormat:
             low, high = 0.0, 255.0
         else:
             low, high = float(images.min()), float(images.max())
-        return cls(resolved, int(height), int(width), int(channels), images.dtype.str, low, high,
-                   _working_size(height, width))
+        return cls(
+            resolved,
+            int(height),
+            int(width),
+            int(channels),
+            images.dtype.str,
+            low,
+            high,
+            _working_size(height, width),
+        )
 
     @property
     def shape(self) -> tuple:
@@ -140,7 +148,9 @@ class ImageFormat:
     def check(self, images: np.ndarray) -> None:
         """Raise if ``images`` does not match the fitted geometry."""
         if tuple(images.shape[1:]) != self.shape:
-            raise ValueError(f"images must be shaped (n, {', '.join(map(str, self.shape))}), got {tuple(images.shape)}")
+            raise ValueError(
+                f"images must be shaped (n, {', '.join(map(str, self.shape))}), got {tuple(images.shape)}"
+            )
 
     def to_tensor(self, images: np.ndarray) -> torch.Tensor:
         """Input-format images to padded float32 (n, c, size, size) in ``[-1, 1]``."""
@@ -175,7 +185,7 @@ class ImageFormat:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ImageFormat":
+    def from_dict(cls, data: dict) -> ImageFormat:
         return cls(**data)
 
 

@@ -27,10 +27,16 @@ class _SmallCNN(nn.Module):
     def __init__(self, channels, n_classes, feature_dim=128):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.AdaptiveAvgPool2d(2), nn.Flatten(),
-            nn.Linear(64 * 4, feature_dim), nn.ReLU(inplace=True),
+            nn.Conv2d(channels, 32, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+            nn.AdaptiveAvgPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * 4, feature_dim),
+            nn.ReLU(inplace=True),
         )
         self.head = nn.Linear(feature_dim, n_classes)
 
@@ -131,7 +137,9 @@ def frechet_distance(features_a, features_b):
     """
     a, b = np.asarray(features_a, dtype=np.float64), np.asarray(features_b, dtype=np.float64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or len(a) < 2 or len(b) < 2:
-        raise ValueError(f"need two 2-d feature arrays with the same width and >= 2 rows, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"need two 2-d feature arrays with the same width and >= 2 rows, got {a.shape} and {b.shape}"
+        )
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     # Tr((S_a S_b)^(1/2)) equals the sum of square roots of the eigenvalues of the symmetric

@@ -145,7 +145,11 @@ class ImageGANOversampler(BaseOverSampler):
             device=self.device,
         ).fit(images, y)
         labels = np.concatenate(
-            [np.full(count, klass, dtype=y.dtype) for klass, count in self.sampling_strategy_.items() if count > 0]
+            [
+                np.full(count, klass, dtype=y.dtype)
+                for klass, count in self.sampling_strategy_.items()
+                if count > 0
+            ]
             or [np.empty(0, dtype=y.dtype)]
         )
         generated = self.gan_.sample(len(labels), labels=labels, random_state=draw_seed(rng))

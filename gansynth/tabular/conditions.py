@@ -38,7 +38,9 @@ class ConditionSampler:
         Where all tables live.
     """
 
-    def __init__(self, counts, data_starts, codes=None, log_frequency=True, column_weights=None, device="cpu"):
+    def __init__(
+        self, counts, data_starts, codes=None, log_frequency=True, column_weights=None, device="cpu"
+    ):
         counts = [np.asarray(c, dtype=np.int64) for c in counts]
         widths = [len(c) for c in counts]
         self.n_columns = len(counts)
@@ -49,7 +51,11 @@ class ConditionSampler:
         self.counts = counts
         self.device = torch.device(device)
         self.dim = int(sum(widths))
-        offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64) if widths else np.zeros(0, np.int64)
+        offsets = (
+            np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+            if widths
+            else np.zeros(0, np.int64)
+        )
 
         train_p = [np.log(c + 1.0) if log_frequency else c.astype(float) for c in counts]
         train_p = [p / p.sum() for p in train_p]
@@ -72,7 +78,9 @@ class ConditionSampler:
             data_index[j, :width] = np.arange(start, start + width)
             valid[j, :width] = True
 
-        weights = np.ones(self.n_columns) if column_weights is None else np.asarray(column_weights, dtype=float)
+        weights = (
+            np.ones(self.n_columns) if column_weights is None else np.asarray(column_weights, dtype=float)
+        )
         if len(weights) != self.n_columns or (weights < 0).any() or (self.n_columns and weights.sum() <= 0):
             raise ValueError(f"column_weights must be {self.n_columns} non-negative numbers, not all zero")
 
@@ -84,7 +92,9 @@ class ConditionSampler:
         def flat(column_share, per_column):
             if not widths:
                 return tensor(np.ones(1), dtype=torch.float32)
-            return tensor(np.concatenate([share * p for share, p in zip(column_share, per_column)]), dtype=torch.float32)
+            return tensor(
+                np.concatenate([share * p for share, p in zip(column_share, per_column)]), dtype=torch.float32
+            )
 
         uniform = np.full(self.n_columns, 1.0 / max(1, self.n_columns))
         self.train_probabilities = flat(weights / max(weights.sum(), 1e-12), train_p)

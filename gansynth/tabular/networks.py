@@ -147,4 +147,7 @@ class OutputActivation(nn.Module):
             else:
                 choices.append((view + gumbel_noise(view)).argmax(dim=-1))
         empty = raw.new_zeros(len(raw), 0)
-        return (torch.cat(alphas, dim=1) if alphas else empty, torch.cat(choices, dim=1) if choices else empty.long())
+        return (
+            torch.cat(alphas, dim=1) if alphas else empty,
+            torch.cat(choices, dim=1) if choices else empty.long(),
+        )

@@ -74,7 +74,7 @@ class ColumnSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ColumnSpec":
+    def from_dict(cls, data: dict) -> ColumnSpec:
         return cls(**data)
 
 
@@ -146,7 +146,11 @@ def infer_kind(series: pd.Series) -> str:
         return "boolean"
     if ptypes.is_datetime64_any_dtype(dtype):
         return "datetime"
-    if isinstance(dtype, pd.CategoricalDtype) or ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype):
+    if (
+        isinstance(dtype, pd.CategoricalDtype)
+        or ptypes.is_object_dtype(dtype)
+        or ptypes.is_string_dtype(dtype)
+    ):
         return "categorical"
     if ptypes.is_integer_dtype(dtype):
         return "integer"
@@ -187,13 +191,17 @@ def validate_frame(frame: pd.DataFrame) -> None:
     if frame.shape[0] == 0:
         raise ValueError("the table is empty (0 rows)")
     if frame.shape[0] < 2:
-        raise ValueError(f"the table has {frame.shape[0]} row; at least 2 rows are needed to learn a distribution")
+        raise ValueError(
+            f"the table has {frame.shape[0]} row; at least 2 rows are needed to learn a distribution"
+        )
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise ValueError(f"duplicate column names: {duplicated}")
     for name in frame.columns:
         if not isinstance(name, (str, int, np.integer)):
-            raise TypeError(f"column labels must be strings or integers; got {name!r} ({type(name).__name__})")
+            raise TypeError(
+                f"column labels must be strings or integers; got {name!r} ({type(name).__name__})"
+            )
 
 
 def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None) -> list[ColumnSpec]:
@@ -217,7 +225,9 @@ def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None)
     forced = {}
     if isinstance(discrete_columns, str):
         if discrete_columns != "auto":
-            raise ValueError(f"discrete_columns must be 'auto' or a list of column names; got {discrete_columns!r}")
+            raise ValueError(
+                f"discrete_columns must be 'auto' or a list of column names; got {discrete_columns!r}"
+            )
     elif discrete_columns is not None:
         for name in discrete_columns:
             forced[name] = "categorical"
@@ -233,7 +243,9 @@ def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None)
     for name in frame.columns:
         series = frame[name]
         if series.isna().all():
-            raise ValueError(f"column {name!r} is entirely missing (all NaN); drop it or fill it before fitting")
+            raise ValueError(
+                f"column {name!r} is entirely missing (all NaN); drop it or fill it before fitting"
+            )
         kind = forced.get(name) or infer_kind(series)
         specs.append(_spec_for(name, series, kind))
     return specs
@@ -241,7 +253,9 @@ def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None)
 
 def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
     dtype = series.dtype
-    spec = ColumnSpec(name=_json_scalar(name), kind=kind, dtype=str(dtype), nan_rate=float(series.isna().mean()))
+    spec = ColumnSpec(
+        name=_json_scalar(name), kind=kind, dtype=str(dtype), nan_rate=float(series.isna().mean())
+    )
     if isinstance(dtype, pd.CategoricalDtype):
         spec.dtype_categories = [_json_scalar(v) for v in dtype.categories]
         spec.ordered = bool(dtype.ordered)
@@ -263,9 +277,13 @@ def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
             tz = getattr(series.dt, "tz", None)
             spec.timezone = str(tz) if tz is not None else None
     else:
-        spec.categories = [bool(v) for v in _ordered_unique(series)] if kind == "boolean" else _ordered_unique(series)
+        spec.categories = (
+            [bool(v) for v in _ordered_unique(series)] if kind == "boolean" else _ordered_unique(series)
+        )
         if kind == "boolean" and not set(spec.categories) <= {False, True}:
-            raise ValueError(f"column {name!r}: kind 'boolean' needs True/False values; got {spec.categories[:5]}")
+            raise ValueError(
+                f"column {name!r}: kind 'boolean' needs True/False values; got {spec.categories[:5]}"
+            )
     return spec
 
 

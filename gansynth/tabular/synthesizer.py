@@ -172,8 +172,13 @@ class TabularGAN(BaseEstimator):
             dims = getattr(self, name)
             if not all(isinstance(d, numbers.Integral) and d > 0 for d in dims):
                 raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
-        if not (self.torch_threads in ("auto", None) or (isinstance(self.torch_threads, numbers.Integral) and self.torch_threads > 0)):
-            raise ValueError(f"torch_threads must be 'auto', None or a positive integer; got {self.torch_threads!r}")
+        if not (
+            self.torch_threads in ("auto", None)
+            or (isinstance(self.torch_threads, numbers.Integral) and self.torch_threads > 0)
+        ):
+            raise ValueError(
+                f"torch_threads must be 'auto', None or a positive integer; got {self.torch_threads!r}"
+            )
         for name in ("generator_lr", "discriminator_lr"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive; got {getattr(self, name)!r}")
@@ -226,7 +231,11 @@ class TabularGAN(BaseEstimator):
         self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
         matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
         blocks = self.transformer_.condition_blocks
-        codes = np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1) if blocks else np.zeros((len(matrix), 0))
+        codes = (
+            np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1)
+            if blocks
+            else np.zeros((len(matrix), 0))
+        )
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
         self.condition_sampler_ = ConditionSampler(
             counts,
@@ -246,7 +255,10 @@ class TabularGAN(BaseEstimator):
                 discriminator=self.discriminator_,
                 activation=self.activation_,
                 generator_optimizer=adam(
-                    self.generator_.parameters(), lr=self.generator_lr, betas=(0.5, 0.9), weight_decay=self.generator_decay
+                    self.generator_.parameters(),
+                    lr=self.generator_lr,
+                    betas=(0.5, 0.9),
+                    weight_decay=self.generator_decay,
                 ),
                 discriminator_optimizer=adam(
                     self.discriminator_.parameters(),
@@ -258,7 +270,12 @@ class TabularGAN(BaseEstimator):
                 discriminator_steps=self.discriminator_steps,
             )
             self.loss_history_ = train(
-                modules, data_tensor, self.condition_sampler_, epochs=self.epochs, batch_size=self.batch_size, verbose=self.verbose
+                modules,
+                data_tensor,
+                self.condition_sampler_,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                verbose=self.verbose,
             )
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
@@ -292,8 +309,12 @@ class TabularGAN(BaseEstimator):
 
     def _build_networks(self) -> None:
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
-        self.generator_ = Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim).to(self.device_)
-        self.discriminator_ = Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac).to(self.device_)
+        self.generator_ = Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim).to(
+            self.device_
+        )
+        self.discriminator_ = Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac).to(
+            self.device_
+        )
         self.activation_ = OutputActivation(self.transformer_.spans_).to(self.device_)
 
     # --------------------------------------------------------------- sample
@@ -302,7 +323,9 @@ class TabularGAN(BaseEstimator):
         if conditions is None:
             return {}
         if not isinstance(conditions, dict):
-            raise TypeError(f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}")
+            raise TypeError(
+                f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
+            )
         names = [spec.name for spec in self.columns_]
         position = {column: j for j, (column, _, _) in enumerate(self.transformer_.condition_blocks)}
         codes = {}
@@ -326,7 +349,9 @@ class TabularGAN(BaseEstimator):
             if (column_codes < 0).any():
                 unknown = values[column_codes < 0].unique()[:5].tolist()
                 known = spec.categories + (["NaN"] if spec.has_nan else [])
-                raise ValueError(f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}")
+                raise ValueError(
+                    f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
+                )
             codes[position[index]] = column_codes
         return codes
 
@@ -390,7 +415,9 @@ class TabularGAN(BaseEstimator):
                 choices.append(chunk_choices.cpu().numpy())
         if not alphas:
             kinds = [span.activation for span in self.transformer_.spans_]
-            return np.zeros((0, kinds.count("tanh")), np.float32), np.zeros((0, kinds.count("softmax")), np.int64)
+            return np.zeros((0, kinds.count("tanh")), np.float32), np.zeros(
+                (0, kinds.count("softmax")), np.int64
+            )
         return np.concatenate(alphas), np.concatenate(choices)
 
     def _to_output(self, raw_columns: list[np.ndarray], clip: bool):
@@ -437,10 +464,12 @@ class TabularGAN(BaseEstimator):
         try:
             return save_model(path, "TabularGAN", metadata, tensors)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"cannot save this model: a column holds values that JSON cannot store ({exc})") from None
+            raise ValueError(
+                f"cannot save this model: a column holds values that JSON cannot store ({exc})"
+            ) from None
 
     @classmethod
-    def _from_state(cls, metadata: dict, tensors: dict, device="cpu") -> "TabularGAN":
+    def _from_state(cls, metadata: dict, tensors: dict, device="cpu") -> TabularGAN:
         model = cls(**metadata["params"])
         model.device = device
         model.device_ = resolve_device(device)
@@ -455,7 +484,10 @@ class TabularGAN(BaseEstimator):
         model.input_format_ = metadata["input_format"]
         model.seed_ = int(metadata["seed"])
         model.n_features_in_ = len(model.columns_)
-        if all(isinstance(spec.name, str) for spec in model.columns_) and model.input_format_["type"] == "dataframe":
+        if (
+            all(isinstance(spec.name, str) for spec in model.columns_)
+            and model.input_format_["type"] == "dataframe"
+        ):
             model.feature_names_in_ = np.asarray([spec.name for spec in model.columns_], dtype=object)
         model.loss_history_ = pd.DataFrame(metadata["loss_history"]).set_index("epoch")
         with seeded_torch(model.seed_, model.device_):  # init is overwritten; keep the user's RNG untouched

@@ -204,7 +204,7 @@ class DataTransformer:
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def fit(self, frame: pd.DataFrame, specs: list[ColumnSpec]) -> "DataTransformer":
+    def fit(self, frame: pd.DataFrame, specs: list[ColumnSpec]) -> DataTransformer:
         rng = np.random.default_rng(self.random_state)
         numeric_jobs = {}
         for spec in specs:
@@ -251,12 +251,16 @@ class DataTransformer:
             self.spans_.append(Span(start, width, activation))
             index[i].append((offset, np.arange(start, start + width)))
             start += width
-        self.column_index_ = [np.concatenate([cols for _, cols in sorted(parts, key=lambda p: p[0])]) for parts in index]
+        self.column_index_ = [
+            np.concatenate([cols for _, cols in sorted(parts, key=lambda p: p[0])]) for parts in index
+        ]
         self.output_dim_ = start
         # Where each encoder's alpha and one-hot block sit among the tanh and softmax spans,
         # which is how sampled output reaches inverse_transform.
         tanh_slot = {span.start: k for k, span in enumerate(s for s in self.spans_ if s.activation == "tanh")}
-        block_slot = {span.start: k for k, span in enumerate(s for s in self.spans_ if s.activation == "softmax")}
+        block_slot = {
+            span.start: k for k, span in enumerate(s for s in self.spans_ if s.activation == "softmax")
+        }
         self.slots_ = [
             (tanh_slot[int(columns[0])], block_slot[int(columns[1])])
             if isinstance(encoder, NumericEncoder)
@@ -323,7 +327,7 @@ class DataTransformer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict, specs: list[ColumnSpec]) -> "DataTransformer":
+    def from_dict(cls, data: dict, specs: list[ColumnSpec]) -> DataTransformer:
         transformer = cls(data["max_modes"], data["max_rows"], None, data["random_state"])
         transformer.encoders_ = [encoder_from_dict(enc) for enc in data["encoders"]]
         if len(transformer.encoders_) != len(specs):
