@@ -16,8 +16,9 @@ from sklearn.utils import check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
-from gansynth._torch_utils import draw_seed
-from gansynth.tabular.schema import build_specs, numeric_values
+from gansynth._columns import numeric_values
+from gansynth._random import draw_seed
+from gansynth.tabular.schema import build_specs
 from gansynth.tabular.synthesizer import TabularGAN
 from gansynth.tabular.transformer import DiscreteEncoder
 

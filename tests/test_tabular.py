@@ -10,10 +10,12 @@ from sklearn.base import clone
 
 import gansynth
 from gansynth import ModelFileError, TabularGAN
+from gansynth._columns import numeric_values
 from gansynth.tabular.conditions import ConditionSampler
+from gansynth.tabular.layout import Span, runs
 from gansynth.tabular.networks import OutputActivation
-from gansynth.tabular.schema import build_specs, numeric_values
-from gansynth.tabular.transformer import DataTransformer, Span, runs
+from gansynth.tabular.schema import build_specs
+from gansynth.tabular.transformer import DataTransformer
 
 from .conftest import TINY
 

@@ -12,7 +12,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
-from gansynth._torch_utils import draw_seed, resolve_device, seeded_torch
+from gansynth._random import draw_seed, seeded_torch
+from gansynth._torch_utils import resolve_device
 from gansynth.image.layout import ImageFormat
 from gansynth.image.networks import Discriminator, Generator
 

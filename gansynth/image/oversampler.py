@@ -10,7 +10,7 @@ from imblearn.utils import check_target_type
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
-from gansynth._torch_utils import draw_seed
+from gansynth._random import draw_seed
 from gansynth.image.gan import ImageGAN
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gansynth.tabular.transformer import Span, runs
+from gansynth.tabular.layout import Span, runs
 
 
 class Residual(nn.Module):

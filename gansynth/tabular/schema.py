@@ -12,9 +12,14 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-KINDS = ("continuous", "integer", "datetime", "boolean", "categorical")
-NUMERIC_KINDS = ("continuous", "integer", "datetime")
-DISCRETE_KINDS = ("boolean", "categorical")
+from gansynth._columns import (
+    DISCRETE_KINDS,
+    KINDS,
+    NUMERIC_KINDS,
+    epoch_nanoseconds,
+    infer_kind,
+    numeric_values,
+)
 
 # Datetime resolutions tried from coarse to fine, in nanoseconds: samples are rounded to the
 # coarsest one that every training value sits on (dates stay dates, seconds stay seconds).
@@ -121,63 +126,8 @@ def _ordered_unique(values: pd.Series) -> list:
     return [_json_scalar(v) for v in uniques]
 
 
-def _is_boolean_like(series: pd.Series) -> bool:
-    if ptypes.is_bool_dtype(series.dtype):
-        return True
-    if series.dtype != object:
-        return False
-    non_null = series.dropna()
-    return len(non_null) > 0 and non_null.map(lambda v: isinstance(v, (bool, np.bool_))).all()
-
-
-def _is_integral(values: np.ndarray) -> bool:
-    return bool(np.all(np.mod(values, 1) == 0))
-
-
-def infer_kind(series: pd.Series) -> str:
-    """Infer a column's kind from its dtype and values.
-
-    Booleans (including object columns of True/False/NaN) are boolean; datetimes are datetime;
-    object, category and string dtypes are categorical; integer dtypes, and float columns whose
-    values are all whole numbers, are integer; other numbers are continuous.
-    """
-    dtype = series.dtype
-    if _is_boolean_like(series):
-        return "boolean"
-    if ptypes.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if (
-        isinstance(dtype, pd.CategoricalDtype)
-        or ptypes.is_object_dtype(dtype)
-        or ptypes.is_string_dtype(dtype)
-    ):
-        return "categorical"
-    if ptypes.is_integer_dtype(dtype):
-        return "integer"
-    if ptypes.is_float_dtype(dtype):
-        values = series.dropna().to_numpy(dtype=float)
-        finite = values[np.isfinite(values)]
-        return "integer" if len(finite) and _is_integral(finite) else "continuous"
-    raise TypeError(f"column {series.name!r}: unsupported dtype {dtype}")
-
-
-def _epoch_nanoseconds(series: pd.Series) -> np.ndarray:
-    if getattr(series.dt, "tz", None) is not None:
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return series.astype("datetime64[ns]").to_numpy().view("int64")
-
-
-def numeric_values(series: pd.Series, kind: str) -> np.ndarray:
-    """Float64 view of a numeric column, datetimes as seconds since the epoch; NaN for missing."""
-    if kind == "datetime":
-        nanoseconds = _epoch_nanoseconds(series).astype(np.float64)
-        nanoseconds[series.isna().to_numpy()] = np.nan
-        return nanoseconds / 1e9
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def _datetime_step(series: pd.Series) -> int:
-    ns = _epoch_nanoseconds(series.dropna())
+    ns = epoch_nanoseconds(series.dropna())
     for step in _DATETIME_STEPS_NS:
         if np.all(ns % step == 0):
             return step

@@ -11,7 +11,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._torch_utils import adam, draw_seed, resolve_device, seeded_torch, torch_threads
+from gansynth._random import draw_seed, seeded_torch
+from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation

@@ -13,7 +13,6 @@ parallel: fit time no longer grows with the table.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,39 +20,15 @@ from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
-from gansynth.tabular.schema import ColumnSpec, numeric_values
+from gansynth._columns import numeric_values
+from gansynth.tabular.layout import Span
+from gansynth.tabular.schema import ColumnSpec
 
 # Modes whose mixture weight is below this are dropped, as in the CTGAN paper.
 MODE_WEIGHT_THRESHOLD = 0.005
 # alpha is expressed in units of this many standard deviations and clipped to (-1, 1).
 ALPHA_SCALE = 4.0
 ALPHA_LIMIT = 0.99
-
-
-@dataclass(frozen=True)
-class Span:
-    """A contiguous block of the encoded matrix and the activation the generator applies to it."""
-
-    start: int
-    width: int
-    activation: str  # "tanh" or "softmax"
-
-
-def runs(spans: list[Span]) -> list[tuple[int, int, int, str]]:
-    """Group adjacent spans into ``(start, count, width, activation)`` runs.
-
-    A run is ``count`` adjacent blocks of one activation and (for softmax) one width, so it can
-    be handled as a single ``(rows, count, width)`` view. tanh columns are width 1.
-    """
-    grouped = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if grouped:
-            start, count, width, activation = grouped[-1]
-            if activation == span.activation and width == span.width and span.start == start + count * width:
-                grouped[-1] = (start, count + 1, width, activation)
-                continue
-        grouped.append((span.start, 1, span.width, span.activation))
-    return grouped
 
 
 def _fit_mixture(values: np.ndarray, max_modes: int, seed: int) -> tuple[list, list, list]:
