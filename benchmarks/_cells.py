@@ -179,7 +179,7 @@ def _describe(error: Exception) -> str:
 @lru_cache(maxsize=4)
 def load_registered(dataset: str, data_dir: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Registry loader with the target binarised: 1 for the registered positive class."""
-    from gansynth.datasets import dataset_spec, load_dataset
+    from benchmarks.datasets import dataset_spec, load_dataset
 
     X, y = load_dataset(dataset, data_dir=data_dir)
     return X, (y == dataset_spec(dataset).positive).to_numpy().astype(int)

@@ -58,7 +58,7 @@ def parse_args(argv=None):
 
 
 def load_adult(data_dir):
-    from gansynth.datasets import load_dataset
+    from benchmarks.datasets import load_dataset
 
     features, target = load_dataset("adult", data_dir=data_dir)
     return pd.concat([features, target], axis=1)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gansynth.datasets import DATA_DIR_ENV, dataset_spec, list_datasets, load_dataset
+from benchmarks.datasets import DATA_DIR_ENV, dataset_spec, list_datasets, load_dataset
 
 DATA_DIR = Path(os.environ.get(DATA_DIR_ENV, Path(__file__).resolve().parents[2] / "shared" / "datasets"))
 needs_data = pytest.mark.skipif(not DATA_DIR.is_dir(), reason=f"shared datasets not found at {DATA_DIR}")
@@ -112,7 +112,7 @@ def _zip(files: dict) -> bytes:
 
 
 def _serve(monkeypatch, payload: bytes, seen: list):
-    import gansynth.datasets as datasets
+    import benchmarks.datasets as datasets
 
     def fake_get(url):
         seen.append(url)
