@@ -13,7 +13,6 @@ once ``gansynth.GANOversampler`` is importable.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -237,19 +236,25 @@ def _seed_everything(random_state: int) -> None:
 
 
 def _gan_oversampler(**params) -> Augment:
-    def augment(X, y, random_state):
-        from gansynth import GANOversampler
+    """GANOversampler with ``params``: the sampler's own options go to the sampler, the rest to a
+    clone of its default generator (``epochs=1500`` trains every GAN 1500 epochs)."""
 
-        accepted = inspect.signature(GANOversampler).parameters
-        unknown = sorted(set(params) - set(accepted))
+    def augment(X, y, random_state):
+        from sklearn.base import clone
+
+        from gansynth import GANOversampler
+        from gansynth.sampling.tabular import default_generator
+
+        generator = clone(default_generator())
+        own = set(GANOversampler().get_params(deep=False)) - set(generator.get_params())
+        unknown = sorted(set(params) - own - set(generator.get_params()))
         if unknown:  # a variant whose options are ignored would silently equal the default
-            raise TypeError(f"GANOversampler does not accept {unknown}; it takes {sorted(accepted)}")
-        kwargs = dict(params)
-        if "random_state" in accepted:
-            kwargs["random_state"] = random_state
-        if "verbose" in accepted:
-            kwargs["verbose"] = False
-        X_res, y_res = GANOversampler(**kwargs).fit_resample(X, y)
+            raise TypeError(f"GANOversampler and TabularGAN accept neither of {unknown}")
+        generator.set_params(**{k: v for k, v in params.items() if k not in own})
+        sampler = GANOversampler(
+            generator=generator, random_state=random_state, **{k: v for k, v in params.items() if k in own}
+        )
+        X_res, y_res = sampler.fit_resample(X, y)
         return X_res, np.asarray(y_res)
 
     return augment
@@ -257,12 +262,14 @@ def _gan_oversampler(**params) -> Augment:
 
 def _tabular_gan_minority() -> Augment:
     """gansynth's TabularGAN fitted on the minority rows alone, the way SDV's synthesizers are
-    used here, with GANOversampler's networks and the training length its rows were run with
-    (one step per row, the joint rule): it tests whether the class-conditional GAN's losses come
-    from learning the minority inside the whole table."""
+    used here, with GANOversampler's default generator and the training length its rows were run
+    with (one step per row, the joint rule): it tests whether the class-conditional GAN's losses
+    come from learning the minority inside the whole table."""
 
     def augment(X, y, random_state):
-        from gansynth import GANOversampler
+        from sklearn.base import clone
+
+        from gansynth.sampling.tabular import default_generator, training_plan
 
         n_new = _missing_rows(y)
         if n_new == 0:
@@ -270,7 +277,9 @@ def _tabular_gan_minority() -> Augment:
         minority = X[y == 1].reset_index(drop=True)
         # A column with no value among the minority rows is refused by TabularGAN; it stays NaN.
         kept = minority.loc[:, minority.notna().any()]
-        gan, _ = GANOversampler(per_class=False)._new_gan(len(minority), random_state)
+        gan = clone(default_generator())
+        batch, epochs, _ = training_plan(gan, len(minority), per_class=False)
+        gan.set_params(batch_size=batch, epochs=epochs, random_state=random_state)
         gan.fit(kept, discrete_columns=_categorical_columns(kept))
         return _append(X, y, gan.sample(n_new).reindex(columns=minority.columns))
 

@@ -102,10 +102,10 @@ def time_ctgan(data: pd.DataFrame, discrete: list[str], epochs: int, seed: int) 
 def time_gansynth(data: pd.DataFrame, epochs: int, seed: int) -> dict:
     specs = build_specs(data)
     start = time.perf_counter()
-    DataTransformer(random_state=seed).fit(data, specs)
+    DataTransformer(n_jobs=-1, random_state=seed).fit(data, specs)
     transformer_fit = time.perf_counter() - start
 
-    model = TabularGAN(epochs=epochs, batch_size=500, pac=10, verbose=False, random_state=seed)
+    model = TabularGAN(epochs=epochs, batch_size=500, pac=10, n_jobs=-1, verbose=False, random_state=seed)
     start = time.perf_counter()
     model.fit(data)
     total = time.perf_counter() - start

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 # for torch/sdmetrics before it needs them.
 _EXPORTS = {
     "TabularGAN": "gansynth.tabular.synthesizer",
-    "GANOversampler": "gansynth.oversampler",
+    "GANOversampler": "gansynth.sampling.tabular",
     "ImageGAN": "gansynth.image.gan",
     "ImageGANOversampler": "gansynth.image.oversampler",
     "evaluate": "gansynth.evaluation",

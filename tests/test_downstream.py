@@ -224,7 +224,7 @@ def test_minority_only_tabular_gan_plugs_in_and_keeps_an_all_nan_column():
     X, y = toy_loader("toy")
     X = X.assign(blank=np.where(y == 1, np.nan, 1.0))  # no value among the minority rows
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("gansynth.oversampler.auto_training_steps", lambda n_rows, per_class=False: 20)
+        patch.setattr("gansynth.sampling.tabular.auto_training_steps", lambda n_rows, per_class=False: 20)
         X_res, y_res = _augmenters.make_spec("TabularGAN-minority").build()(X, y, 0)
     assert (y_res == 1).sum() == (y == 0).sum()
     pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)

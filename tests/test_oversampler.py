@@ -14,12 +14,34 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import OneHotEncoder
 
-from gansynth import GANOversampler
-from gansynth.oversampler import auto_training_steps
-
-FAST = dict(epochs=3, embedding_dim=16, generator_dim=(32, 32), discriminator_dim=(32, 32), random_state=0)
+from gansynth import GANOversampler, TabularGAN
+from gansynth.sampling.tabular import auto_training_steps, default_generator, training_plan
 
 
+def small_generator(**params) -> TabularGAN:
+    """The default generator's learning rates with tiny networks and few epochs."""
+    tiny = dict(epochs=3, embedding_dim=16, generator_dim=(32, 32), discriminator_dim=(32, 32))
+    return clone(default_generator()).set_params(**{**tiny, **params})
+
+
+FAST = dict(generator=small_generator(), random_state=0)
+
+
+# The classifier filter's gradient boosting dominates these checks' time; the slow tier runs it.
+@parametrize_with_checks(
+    [
+        GANOversampler(
+            generator=small_generator(epochs=1, max_modes=2, mixture_max_rows=200),
+            quality_filter="nearest",
+            random_state=0,
+        )
+    ]
+)
+def test_imblearn_estimator_checks_on_small_settings(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
 @parametrize_with_checks([GANOversampler(random_state=0)])
 def test_imblearn_estimator_checks_at_defaults(estimator, check):
     check(estimator)
@@ -144,8 +166,10 @@ def test_auto_training_steps_give_per_class_gans_ten_steps_a_row():
         1500,
     ]
     # ... and the sampler plans its GANs by the rule of its mode: (batch, epochs, steps) for 60 rows.
-    assert GANOversampler()._new_gan(60, seed=0)[1] == (60, 600, 600)
-    assert GANOversampler(per_class=False)._new_gan(60, seed=0)[1] == (60, 500, 500)
+    assert training_plan(default_generator(), 60, per_class=True) == (60, 600, 600)
+    assert training_plan(default_generator(), 60, per_class=False) == (60, 500, 500)
+    # Numbers set on the generator are kept.
+    assert training_plan(small_generator(epochs=7, batch_size=20), 60, per_class=True) == (20, 7, 21)
 
 
 def test_categorical_features_by_index_name_and_mask():
@@ -179,7 +203,7 @@ def test_nearest_filter_keeps_rows_on_their_class_side_even_for_a_three_row_clas
     # "rare" rows have income near 80, "common" near 40. An untrained GAN (1 epoch) puts its
     # "rare" rows anywhere; the filter must keep those nearer the rare rows than the common ones.
     X, y = mixed_table(n=200, minority=3)
-    options = dict(FAST, epochs=1, filter_oversampling=6.0, per_class=False)
+    options = dict(FAST, generator=small_generator(epochs=1), filter_oversampling=6.0, per_class=False)
     with pytest.warns(UserWarning, match="only 3 rows"):
         plain_X, plain_y = GANOversampler(quality_filter=None, **options).fit_resample(X, y)
         kept_X, kept_y = GANOversampler(quality_filter="nearest", **options).fit_resample(X, y)
@@ -221,17 +245,23 @@ def test_pipeline_cross_validation_and_grid_search():
     scores = cross_val_score(pipeline(), X, y, cv=StratifiedKFold(3), scoring="balanced_accuracy")
     assert scores.shape == (3,) and np.all((scores >= 0) & (scores <= 1))
     search = GridSearchCV(
-        pipeline(), {"aug__epochs": [1, 2]}, cv=StratifiedKFold(2), scoring="balanced_accuracy"
+        pipeline(), {"aug__generator__epochs": [1, 2]}, cv=StratifiedKFold(2), scoring="balanced_accuracy"
     )
     search.fit(X, y)
-    assert search.best_params_["aug__epochs"] in (1, 2)
-    assert search.best_estimator_.named_steps["aug"].epochs == search.best_params_["aug__epochs"]
+    best = search.best_params_["aug__generator__epochs"]
+    assert best in (1, 2)
+    sampler = search.best_estimator_.named_steps["aug"]
+    assert sampler.generator.epochs == best and sampler.gans_["rare"].epochs == best
 
 
 def test_clone_pickle_and_pipeline_memory(tmp_path):
     X, y = mixed_table()
     sampler = GANOversampler(**FAST)
-    assert clone(sampler).get_params() == sampler.get_params()
+
+    def params(estimator):  # estimators compare by identity: compare the generator by its parameters
+        return {k: v for k, v in estimator.get_params(deep=True).items() if k != "generator"}
+
+    assert params(clone(sampler)) == params(sampler)
     sampler.fit_resample(X, y)
     restored = pickle.loads(pickle.dumps(sampler))
     pd.testing.assert_frame_equal(
@@ -246,7 +276,9 @@ def test_clone_pickle_and_pipeline_memory(tmp_path):
 def test_per_class_trains_one_gan_per_oversampled_class_on_its_rows_alone():
     X, y = mixed_table()
     X.loc[y == "rare", "score"] = np.nan  # no value in the class: that column stays missing
-    sampler = GANOversampler(per_class=True, quality_filter=None, **dict(FAST, epochs=20))
+    sampler = GANOversampler(
+        per_class=True, quality_filter=None, **dict(FAST, generator=small_generator(epochs=20))
+    )
     X_res, y_res = sampler.fit_resample(X, y)
     assert set(sampler.gans_) == {"rare"} and not hasattr(sampler, "gan_")
     assert Counter(y_res) == {"rare": 270, "common": 270}
@@ -272,3 +304,27 @@ def test_bad_feature_columns_get_errors_naming_them_in_both_modes(per_class):
         GANOversampler(**options).fit_resample(
             X.assign(income=np.where(np.arange(len(X)) == 3, np.inf, X["income"])), y
         )
+
+
+def test_every_generator_parameter_is_reachable_and_the_generator_is_cloned():
+    generator = small_generator(epochs=2, max_modes=3, clip=False)
+    sampler = GANOversampler(generator=generator, random_state=0)
+    params = sampler.get_params(deep=True)
+    for name, value in generator.get_params().items():
+        assert params[f"generator__{name}"] == value
+    X, y = mixed_table()
+    sampler.fit_resample(X, y)
+    fitted = sampler.gans_["rare"]
+    assert fitted is not generator and not hasattr(generator, "generator_"), (
+        "the given generator stays unfitted"
+    )
+    assert (fitted.max_modes, fitted.clip, fitted.epochs) == (3, False, 2)
+    assert fitted.random_state != generator.random_state, "seeded by the sampler"
+
+
+def test_deprecated_generator_options_warn_and_give_the_same_rows_as_the_generator():
+    X, y = mixed_table()
+    with pytest.warns(FutureWarning, match=r"generator=TabularGAN\(epochs=3, pac=5\)"):
+        old = GANOversampler(epochs=3, pac=5, random_state=0).fit_resample(X, y)[0]
+    new = GANOversampler(generator=clone(default_generator()).set_params(epochs=3, pac=5), random_state=0)
+    pd.testing.assert_frame_equal(old, new.fit_resample(X, y)[0])

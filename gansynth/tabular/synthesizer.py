@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gansynth._random import draw_seed, seeded_torch
@@ -19,6 +20,11 @@ from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
 from gansynth.tabular.schema import ColumnSpec, as_frame, build_specs, restore_column
 from gansynth.tabular.training import GANModules, train
 from gansynth.tabular.transformer import DataTransformer
+
+# What "auto" means for a direct fit: the CTGAN paper's settings. Wrappers such as
+# GANOversampler replace "auto" with a length and batch of their own rule.
+DEFAULT_EPOCHS = 300
+DEFAULT_BATCH_SIZE = 500
 
 # Below this many multiply-adds per generator forward (batch x parameters), a training step is
 # dominated by dispatch overhead: extra intra-op threads only add synchronisation, and on a
@@ -41,10 +47,14 @@ class TabularGAN(BaseEstimator):
 
     Parameters
     ----------
-    epochs : int, default=300
+    epochs : int or "auto", default="auto"
         Passes over the data; each pass is ``max(1, n_rows // batch_size)`` optimiser steps.
-    batch_size : int, default=500
-        Rows per step; must be a multiple of ``pac``.
+        ``"auto"`` trains 300 epochs, CTGAN's default, when the model is fitted directly; a
+        wrapper that fits it, such as :class:`~gansynth.GANOversampler`, replaces ``"auto"``
+        with a length by its own rule (an explicit number is always kept).
+    batch_size : int or "auto", default="auto"
+        Rows per step; must be a multiple of ``pac``. ``"auto"`` is 500 (CTGAN's default) for a
+        direct fit, and a wrapper's own rule inside one.
     embedding_dim : int, default=128
         Size of the generator's noise vector.
     generator_dim : tuple of int, default=(256, 256)
@@ -68,7 +78,8 @@ class TabularGAN(BaseEstimator):
     clip : bool, default=True
         Clip sampled numeric values to the training range.
     n_jobs : int or None, default=None
-        Parallel mixture fits; ``None`` uses all cores.
+        Processes fitting the numeric columns' mixtures, with scikit-learn's meaning: ``None``
+        is 1 unless inside a :func:`joblib.parallel_backend` context, ``-1`` is all cores.
     torch_threads : "auto", int or None, default="auto"
         Intra-op threads torch uses while training. ``"auto"`` uses one thread when a step's
         work is small (batch size x generator parameters below 5e7), where more threads only
@@ -83,6 +94,8 @@ class TabularGAN(BaseEstimator):
 
     Attributes
     ----------
+    epochs_, batch_size_ : int
+        The training length and batch actually used (``"auto"`` resolved).
     columns_ : list of ColumnSpec
         The inferred kind, dtype, range and categories of each column.
     transformer_ : DataTransformer
@@ -110,8 +123,8 @@ class TabularGAN(BaseEstimator):
 
     def __init__(
         self,
-        epochs=300,
-        batch_size=500,
+        epochs="auto",
+        batch_size="auto",
         *,
         embedding_dim=128,
         generator_dim=(256, 256),
@@ -154,35 +167,38 @@ class TabularGAN(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
+    _parameter_constraints: dict = {
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "generator_dim": ["array-like"],
+        "discriminator_dim": ["array-like"],
+        "generator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "discriminator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "generator_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "discriminator_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "discriminator_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "pac": [Interval(numbers.Integral, 1, None, closed="left")],
+        "log_frequency": ["boolean"],
+        "max_modes": [Interval(numbers.Integral, 1, None, closed="left")],
+        "mixture_max_rows": [Interval(numbers.Integral, 1, None, closed="left")],
+        "clip": ["boolean"],
+        "n_jobs": [numbers.Integral, None],
+        "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
     def _check_params(self) -> None:
-        positive_ints = {
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "embedding_dim": self.embedding_dim,
-            "discriminator_steps": self.discriminator_steps,
-            "pac": self.pac,
-            "max_modes": self.max_modes,
-            "mixture_max_rows": self.mixture_max_rows,
-        }
-        for name, value in positive_ints.items():
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-        if self.batch_size % self.pac:
-            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of pac ({self.pac})")
+        """What ``_parameter_constraints`` cannot say: batch and pac agree, widths are positive."""
+        self._validate_params()
+        if self._batch_size() % self.pac:
+            raise ValueError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
         for name in ("generator_dim", "discriminator_dim"):
             dims = getattr(self, name)
-            if not all(isinstance(d, numbers.Integral) and d > 0 for d in dims):
+            if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
                 raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
-        if not (
-            self.torch_threads in ("auto", None)
-            or (isinstance(self.torch_threads, numbers.Integral) and self.torch_threads > 0)
-        ):
-            raise ValueError(
-                f"torch_threads must be 'auto', None or a positive integer; got {self.torch_threads!r}"
-            )
-        for name in ("generator_lr", "discriminator_lr"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive; got {getattr(self, name)!r}")
 
     def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
         """Fit the GAN on a table.
@@ -226,6 +242,8 @@ class TabularGAN(BaseEstimator):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
+        self.epochs_ = DEFAULT_EPOCHS if self.epochs == "auto" else int(self.epochs)
+        self.batch_size_ = self._batch_size()
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
@@ -274,19 +292,22 @@ class TabularGAN(BaseEstimator):
                 modules,
                 data_tensor,
                 self.condition_sampler_,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
+                epochs=self.epochs_,
+                batch_size=self.batch_size_,
                 verbose=self.verbose,
             )
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
+
+    def _batch_size(self) -> int:
+        return DEFAULT_BATCH_SIZE if self.batch_size == "auto" else int(self.batch_size)
 
     def _training_threads(self):
         if self.torch_threads != "auto":
             return self.torch_threads
         if self.device_.type != "cpu":
             return None
-        work = self.batch_size * sum(p.numel() for p in self.generator_.parameters())
+        work = self.batch_size_ * sum(p.numel() for p in self.generator_.parameters())
         return 1 if work < _SMALL_STEP_WORK else None
 
     def _condition_weights(self, shares, blocks):

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
@@ -168,7 +168,8 @@ class DataTransformer:
     max_rows : int, default=10_000
         Size of the random subsample each column's mixture is fitted on.
     n_jobs : int or None, default=None
-        Parallel mixture fits (joblib semantics; ``None`` means all cores, up to the column count).
+        Processes fitting mixtures, up to the column count (scikit-learn's meaning: ``None`` is 1
+        unless a joblib context says otherwise, ``-1`` is all cores).
     random_state : int
         Seed for the subsample, the mixtures and the mode draws.
     """
@@ -190,8 +191,9 @@ class DataTransformer:
                     values = rng.choice(values, size=self.max_rows, replace=False)
                 numeric_jobs[spec.name] = values
         seeds = rng.integers(0, 2**31 - 1, size=max(1, len(numeric_jobs)))
-        n_jobs = self.n_jobs if self.n_jobs is not None else -1
-        mixtures = Parallel(n_jobs=min(len(numeric_jobs), _cpu_count(n_jobs)) or 1, prefer="processes")(
+        # scikit-learn's n_jobs: None is one process unless a joblib context says otherwise.
+        workers = min(len(numeric_jobs), effective_n_jobs(self.n_jobs)) or 1
+        mixtures = Parallel(n_jobs=workers, prefer="processes")(
             delayed(_fit_mixture)(values, self.max_modes, int(seed))
             for values, seed in zip(numeric_jobs.values(), seeds)
         )
@@ -310,9 +312,3 @@ class DataTransformer:
         transformer.specs_ = specs
         transformer._layout()
         return transformer
-
-
-def _cpu_count(n_jobs: int) -> int:
-    from joblib import effective_n_jobs
-
-    return effective_n_jobs(n_jobs)
