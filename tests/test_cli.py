@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gansynth.cli import main, read_table
+from gansynth.cli import main
 from gansynth.datasets import load_student_placements
+from gansynth.io.tables import read_table
 
 
 @pytest.fixture(scope="module")

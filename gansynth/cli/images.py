@@ -1,14 +1,18 @@
 """The ``gansynth fit-images`` and ``gansynth sample-images`` subcommands.
 
-``gansynth.cli`` registers them by calling :func:`add_subcommands` on its subparsers; each parser
-carries its handler in ``handler``. Handlers raise ``ValueError`` or ``FileNotFoundError`` for bad
-input, which the CLI prints as one line with exit status 2.
+Each parser carries its handler in ``handler``. Handlers raise ``ValueError`` or
+``FileNotFoundError`` for bad input, which the CLI prints as one line with exit status 2. torch
+loads only when a handler runs, keeping ``gansynth --help`` fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+import numpy as np
+
+from gansynth.image.io import read_images, write_images
 
 
 def add_subcommands(subparsers) -> None:
@@ -55,7 +59,6 @@ def add_subcommands(subparsers) -> None:
 
 def _fit_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
-    from gansynth.image.io import read_images
 
     images, labels = read_images(args.data, args.images_key, args.labels_key)
     if args.epochs != "auto" and not args.epochs.isdigit():
@@ -81,10 +84,7 @@ def _fit_images(args: argparse.Namespace) -> None:
 
 
 def _sample_images(args: argparse.Namespace) -> None:
-    import numpy as np
-
     from gansynth.image.gan import ImageGAN
-    from gansynth.image.io import write_images
     from gansynth.persistence import load
 
     model = load(args.model, device=args.device)

@@ -1,66 +1,24 @@
-"""The ``gansynth`` command line.
+"""The ``gansynth fit``, ``gansynth sample`` and ``gansynth info`` subcommands (tabular models).
 
-Each subcommand is one ``_add_<name>(subparsers)`` function that builds its parser and sets a
-``handler``; :data:`_SUBCOMMANDS` lists them in help order. Handlers raise :class:`CLIError` (or
-``ValueError``/``TypeError`` from the library) for bad input, which :func:`main` prints as one
-clear line and exit status 2, without a traceback.
+The model classes load torch, so handlers import them when they run, keeping ``gansynth --help``
+fast.
 """
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
-from pathlib import Path
 
 import pandas as pd
 
-# Object columns whose every value starts like an ISO date are read as datetimes.
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$")
+from gansynth.cli.errors import CLIError
+from gansynth.io.tables import read_table, write_table
 
 
-class CLIError(Exception):
-    """A user-facing error: printed without a traceback."""
-
-
-# ----------------------------------------------------------------- table I/O
-def read_table(path) -> pd.DataFrame:
-    """Read a CSV or Parquet file (by extension), parsing ISO-date text columns as datetimes."""
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"file not found: {path}")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path)
-    except ImportError as exc:
-        raise CLIError(f"cannot read {path}: {exc} (install gansynth[parquet] for Parquet)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OSError) as exc:
-        raise CLIError(f"cannot read {path} as a table: {exc}") from None
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            values = frame[column].dropna()
-            if len(values) and values.map(lambda v: isinstance(v, str) and bool(_ISO_DATE.match(v))).all():
-                frame[column] = pd.to_datetime(frame[column], format="ISO8601")
-    return frame
-
-
-def write_table(frame: pd.DataFrame, path) -> None:
-    """Write CSV, or Parquet for ``.parquet``/``.pq``; ``-`` writes CSV to standard output."""
-    if str(path) == "-":
-        frame.to_csv(sys.stdout, index=False)
-        return
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            frame.to_parquet(path, index=False)
-        except ImportError as exc:
-            raise CLIError(f"cannot write Parquet: {exc} (install gansynth[parquet])") from None
-    else:
-        frame.to_csv(path, index=False)
+def add_subcommands(subparsers) -> None:
+    """Add ``fit``, ``sample`` and ``info`` to an argparse subparsers object."""
+    _add_fit(subparsers)
+    _add_sample(subparsers)
+    _add_info(subparsers)
 
 
 def parse_conditions(pairs, model) -> dict:
@@ -88,7 +46,6 @@ def parse_conditions(pairs, model) -> dict:
     return conditions
 
 
-# ------------------------------------------------------------------ commands
 def _tabular_options(parser) -> None:
     parser.add_argument(
         "--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)"
@@ -102,7 +59,7 @@ def _tabular_options(parser) -> None:
 
 
 def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
-    from gansynth import TabularGAN
+    from gansynth.tabular.synthesizer import TabularGAN
 
     model = TabularGAN(
         epochs=args.epochs or default_epochs,
@@ -132,14 +89,14 @@ def _add_fit(subparsers) -> None:
 
 
 def _run_sample(args) -> None:
-    import gansynth
+    from gansynth.persistence import load
 
     if args.model:
         if args.epochs or args.discrete:
             raise CLIError(
                 "--epochs and --discrete apply only when fitting; a model is already given with -m"
             )
-        model = gansynth.load(args.model)
+        model = load(args.model)
     else:
         from gansynth.datasets import load_student_placements
 
@@ -172,9 +129,9 @@ def _add_sample(subparsers) -> None:
 
 
 def _run_info(args) -> None:
-    import gansynth
+    from gansynth.persistence import load
 
-    model = gansynth.load(args.model)
+    model = load(args.model)
     print(f"{type(model).__name__}: {len(model.columns_)} columns, trained {len(model.loss_history_)} epochs")
     for spec in model.columns_:
         detail = (
@@ -189,46 +146,3 @@ def _add_info(subparsers) -> None:
     parser = subparsers.add_parser("info", help="describe a saved tabular model's columns")
     parser.add_argument("model", help="model file")
     parser.set_defaults(handler=_run_info)
-
-
-def _add_evaluate(subparsers) -> None:
-    from gansynth.evaluation import add_subcommand  # light: numpy/pandas only until it runs
-
-    add_subcommand(subparsers)
-
-
-def _add_images(subparsers) -> None:
-    from gansynth.image.commands import add_subcommands  # fit-images / sample-images; torch loads on use
-
-    add_subcommands(subparsers)
-
-
-_SUBCOMMANDS = [_add_fit, _add_sample, _add_info, _add_evaluate, _add_images]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from gansynth import __version__
-
-    parser = argparse.ArgumentParser(prog="gansynth", description="Synthetic data with conditional GANs.")
-    parser.add_argument("--version", action="version", version=f"gansynth {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for add in _SUBCOMMANDS:
-        add(subparsers)
-    return parser
-
-
-def main(argv=None) -> int:
-    """Entry point of the ``gansynth`` console script."""
-    from gansynth.persistence import ModelFileError
-
-    args = build_parser().parse_args(argv)
-    try:
-        args.handler(args)
-    except (CLIError, ModelFileError, FileNotFoundError, ValueError, TypeError) as exc:
-        print(f"gansynth {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
