@@ -14,7 +14,7 @@ _EXPORTS = {
     "ImageGAN": "gansynth.image.gan",
     "ImageGANOversampler": "gansynth.image.oversampler",
     "evaluate": "gansynth.evaluation",
-    "load": "gansynth.persistence",
+    "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",
 }
 

@@ -11,7 +11,6 @@ silently producing a broken model.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 from pathlib import Path
@@ -24,11 +23,8 @@ FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
 FORMAT_VERSION = 2
 
-# Class name -> "module:attribute". Only these classes can be materialised from a file.
-_LOADABLE = {
-    "TabularGAN": "gansynth.tabular.synthesizer:TabularGAN",
-    "ImageGAN": "gansynth.image.gan:ImageGAN",
-}
+# The estimator classes a file may name; ``gansynth.models`` maps each to its class.
+MODEL_KINDS = ("TabularGAN", "ImageGAN")
 
 
 class ModelFileError(ValueError):
@@ -65,7 +61,7 @@ def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]
     pathlib.Path
         The path written.
     """
-    if kind not in _LOADABLE:
+    if kind not in MODEL_KINDS:
         raise ValueError(f"unknown model kind {kind!r}")
     cpu_tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     header = {
@@ -134,38 +130,10 @@ def read_model(path) -> tuple[str, dict, dict[str, torch.Tensor]]:
             f"by this gansynth (expects {FORMAT_VERSION})"
         )
     kind = header.get("kind")
-    if kind not in _LOADABLE:
+    if kind not in MODEL_KINDS:
         raise ModelFileError(f"{path}: unknown model kind {kind!r}")
     if header.get("weights_sha256") != _digest(tensors):
         raise ModelFileError(f"{path}: the weights do not match their recorded digest (tampered or corrupt)")
     if not isinstance(header.get("model"), dict):
         raise ModelFileError(f"{path}: the model description is missing")
     return kind, header["model"], tensors
-
-
-def load(path, device="cpu"):
-    """Load any gansynth model saved with ``save``.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A file written by ``TabularGAN.save`` or ``ImageGAN.save``.
-    device : str, default="cpu"
-        Device to place the networks on. A model trained on GPU loads on CPU.
-
-    Returns
-    -------
-    estimator
-        The fitted estimator.
-    """
-    kind, metadata, tensors = read_model(path)
-    module_name, attribute = _LOADABLE[kind].split(":")
-    cls = getattr(importlib.import_module(module_name), attribute)
-    try:
-        return cls._from_state(metadata, tensors, device=device)
-    except ModelFileError:
-        raise
-    except Exception as exc:
-        raise ModelFileError(
-            f"{path}: the model description is inconsistent ({type(exc).__name__}: {exc})"
-        ) from None

@@ -85,7 +85,7 @@ def _fit_images(args: argparse.Namespace) -> None:
 
 def _sample_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
-    from gansynth.persistence import load
+    from gansynth.models import load
 
     model = load(args.model, device=args.device)
     if not isinstance(model, ImageGAN):

@@ -89,7 +89,7 @@ def _add_fit(subparsers) -> None:
 
 
 def _run_sample(args) -> None:
-    from gansynth.persistence import load
+    from gansynth.models import load
 
     if args.model:
         if args.epochs or args.discrete:
@@ -129,7 +129,7 @@ def _add_sample(subparsers) -> None:
 
 
 def _run_info(args) -> None:
-    from gansynth.persistence import load
+    from gansynth.models import load
 
     model = load(args.model)
     print(f"{type(model).__name__}: {len(model.columns_)} columns, trained {len(model.loss_history_)} epochs")
