@@ -1,6 +1,8 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   - create .venv, install gansynth, fit on the embedded default table and write samples
-#   make test   - create .venv, install gansynth with test extras, run the test suite
+#   make test   - create .venv, install gansynth with test extras, run the fast test tier (a few minutes)
+#
+# Also: make test-slow (the slow tier alone), make test-all (both tiers), make lint (ruff).
 #
 # TORCH pins the PyTorch wheel installed *before* gansynth so that pip does not pull the newest
 # CUDA build. Override it on a GPU machine, e.g. `make test TORCH=torch`.
@@ -9,7 +11,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test install bench clean
+.PHONY: demo test test-slow test-all lint install bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +29,17 @@ demo: install
 	$(BIN)/gansynth sample --rows 10000 --epochs 100 --seed 0 -o out/student_placements_synthetic.csv
 
 test: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: install
 	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -21,7 +21,6 @@ import torch
 
 from gansynth import TabularGAN
 from gansynth._torch_utils import adam
-from gansynth.tabular import training
 from gansynth.tabular.training import GANModules, train_step
 
 
@@ -61,17 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     model.generator_.train()
     model.discriminator_.train()
-    run = (modules, data, model.condition_sampler_, model.batch_size, args.steps, args.repeats)
+    run = (modules, data, model.condition_sampler_, model.batch_size_, args.steps, args.repeats)
     full = _ms_per_step(*run)
-    penalty = training.gradient_penalty
-    training.gradient_penalty = lambda *_, **__: torch.zeros(())
-    try:
-        no_penalty = _ms_per_step(*run)
-    finally:
-        training.gradient_penalty = penalty
-    steps_per_epoch = len(data) // model.batch_size
+    modules.penalty_weight = 0.0
+    no_penalty = _ms_per_step(*run)
+    steps_per_epoch = len(data) // model.batch_size_
     print(
-        f"adult: {len(data)} rows, batch {model.batch_size}, {steps_per_epoch} steps per epoch, "
+        f"adult: {len(data)} rows, batch {model.batch_size_}, {steps_per_epoch} steps per epoch, "
         f"{args.threads} threads"
     )
     print(f"full step:            {full:6.2f} ms  ({full * steps_per_epoch / 1000:.2f} s per epoch)")
