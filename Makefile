@@ -2,7 +2,8 @@
 #   make demo   - create .venv, install gansynth, fit on the embedded default table and write samples
 #   make test   - create .venv, install gansynth with test extras, run the fast test tier (a few minutes)
 #
-# Also: make test-slow (the slow tier alone), make test-all (both tiers), make lint (ruff).
+# Also: make test-slow (the slow tier alone), make test-all (both tiers), make lint (ruff),
+# make test-min (the fast tier against the lowest supported dependency versions).
 #
 # TORCH pins the PyTorch wheel installed *before* gansynth so that pip does not pull the newest
 # CUDA build. Override it on a GPU machine, e.g. `make test TORCH=torch`.
@@ -11,7 +12,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow test-all lint install bench clean
+.PHONY: demo test test-slow test-all test-min lint install bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +38,19 @@ test-slow: install
 test-all: install
 	$(BIN)/python -m pytest -q
 
+# The fast tier against the lowest supported versions (.ci/minimum-versions.txt), in its own venv.
+test-min:
+	rm -rf .venv-min
+	$(PYTHON) -m venv .venv-min
+	.venv-min/bin/pip install --quiet --upgrade pip
+	.venv-min/bin/pip install --quiet "$(TORCH)"
+	.venv-min/bin/pip install --quiet -r .ci/minimum-versions.txt
+	.venv-min/bin/pip install --quiet --no-deps -e .
+	.venv-min/bin/python -m pytest -q -m "not slow" -p no:cacheprovider
+
 lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) .venv-min out .pytest_cache

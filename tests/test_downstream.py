@@ -167,6 +167,7 @@ def test_sdv_generator_is_class_conditional(tmp_path):
 
 def test_parallel_jobs_match_serial(tmp_path):
     # GaussianCopula too: every registered factory must survive pickling into spawned workers.
+    pytest.importorskip("sdv")
     profile = Profile(
         "mini", ("toy",), ("natural",), ("logreg",), 2, {"none": {}, "SMOTE": {}, "GaussianCopula": {}}
     )
