@@ -191,10 +191,52 @@ def _add_info(subparsers) -> None:
     parser.set_defaults(handler=_run_info)
 
 
-def _add_evaluate(subparsers) -> None:
-    from gansynth.evaluation import add_subcommand  # light: numpy/pandas only until it runs
+def _run_evaluate(args) -> None:
+    from gansynth.evaluation import evaluate  # loads scikit-learn, SDMetrics and torch
 
-    add_subcommand(subparsers)
+    real = read_table(args.real)
+    synthetic = read_table(args.synthetic)
+    holdout = read_table(args.holdout) if args.holdout else None
+    report = evaluate(
+        real, synthetic, target=args.target, holdout=holdout, max_rows=args.max_rows, random_state=args.seed
+    )
+    print(report)
+    if args.output:
+        print(f"wrote {report.save_html(args.output)}", file=sys.stderr)
+    if args.fail_on_flags and report.flags:
+        raise SystemExit(1)
+
+
+def _add_evaluate(subparsers) -> None:
+    from gansynth.evaluation import DEFAULT_MAX_ROWS  # light: numpy/pandas only
+
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="compare a synthetic table with the real one: fidelity, ML efficacy, privacy",
+        description="Evaluate synthetic rows against real rows and print the summary table. Tables "
+        "are CSV files (or .parquet). With --target, ML efficacy is measured as well; -o writes a "
+        "self-contained HTML report with plots.",
+    )
+    parser.add_argument("real", help="real table (.csv or .parquet)")
+    parser.add_argument("synthetic", help="synthetic table with the same columns")
+    parser.add_argument("--target", default=None, help="column to predict for ML efficacy")
+    parser.add_argument(
+        "--holdout", default=None, help="real rows the generator never saw (default: split 30%% off REAL)"
+    )
+    parser.add_argument("-o", "--output", default=None, help="HTML report to write")
+    parser.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        help=f"row sample bound for the costly metrics (default {DEFAULT_MAX_ROWS})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--fail-on-flags",
+        action="store_true",
+        help="exit with status 1 when the report raises a flag (copies, low fidelity...)",
+    )
+    parser.set_defaults(handler=_run_evaluate)
 
 
 def _add_images(subparsers) -> None:
