@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
-import torch
 from sklearn.utils import check_random_state
 
 
@@ -28,12 +27,14 @@ def draw_seed(random_state) -> int:
 
 
 @contextlib.contextmanager
-def seeded_torch(seed: int, device: torch.device):
+def seeded_torch(seed: int, device):
     """Seed torch's global generators for the duration of a block, then restore them.
 
     Training code draws from the global generators (weight init, dropout, noise); forking them
     keeps a user's own torch random state untouched by ``fit`` and ``sample``.
     """
+    import torch  # here, not at the top: evaluation draws seeds without loading torch
+
     devices = [device] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)

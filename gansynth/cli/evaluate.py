@@ -1,14 +1,15 @@
 """The ``gansynth evaluate`` subcommand: judge a synthetic table against the real one.
 
-``gansynth.evaluation`` imports only numpy and pandas until :func:`~gansynth.evaluation.evaluate`
-runs, so registering this command keeps ``gansynth --help`` fast.
+``gansynth.evaluation`` loads :func:`~gansynth.evaluation.evaluate` (and scikit-learn with it) on
+first use, so registering this command keeps ``gansynth --help`` fast.
 """
 
 from __future__ import annotations
 
 import sys
 
-from gansynth.evaluation import DEFAULT_MAX_ROWS, evaluate
+from gansynth import evaluation
+from gansynth.evaluation import DEFAULT_MAX_ROWS
 from gansynth.io.tables import read_table
 
 
@@ -47,7 +48,7 @@ def _run_evaluate(args) -> None:
     real = read_table(args.real)
     synthetic = read_table(args.synthetic)
     holdout = read_table(args.holdout) if args.holdout else None
-    report = evaluate(
+    report = evaluation.evaluate(
         real, synthetic, target=args.target, holdout=holdout, max_rows=args.max_rows, random_state=args.seed
     )
     print(report)
