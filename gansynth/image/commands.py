@@ -55,7 +55,7 @@ def add_subcommands(subparsers) -> None:
 
 def _fit_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
-    from gansynth.image.io import read_images
+    from gansynth.io.images import read_images
 
     images, labels = read_images(args.data, args.images_key, args.labels_key)
     if args.epochs != "auto" and not args.epochs.isdigit():
@@ -84,7 +84,7 @@ def _sample_images(args: argparse.Namespace) -> None:
     import numpy as np
 
     from gansynth.image.gan import ImageGAN
-    from gansynth.image.io import write_images
+    from gansynth.io.images import write_images
     from gansynth.persistence import load
 
     model = load(args.model, device=args.device)

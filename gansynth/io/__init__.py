@@ -1,0 +1,1 @@
+"""Reading and writing user files: tables and images."""
