@@ -12,7 +12,7 @@ _EXPORTS = {
     "TabularGAN": "gansynth.tabular.synthesizer",
     "GANOversampler": "gansynth.oversampler",
     "ImageGAN": "gansynth.image.gan",
-    "ImageGANOversampler": "gansynth.image.oversampler",
+    "ImageGANOversampler": "gansynth.sampling.image",
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.persistence",
     "ModelFileError": "gansynth.persistence",

@@ -22,9 +22,9 @@ import gansynth
 from gansynth.image.gan import ImageGAN
 from gansynth.image.layout import ImageFormat, detect_layout
 from gansynth.image.metrics import conditional_accuracy, frechet_distance
-from gansynth.image.oversampler import ImageGANOversampler
 from gansynth.io.images import read_images
 from gansynth.persistence import read_model, save_model
+from gansynth.sampling.image import ImageGANOversampler
 
 DATA_DIR = Path(
     os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
@@ -176,11 +176,21 @@ def imbalanced_digits(digits):
     return images[keep].reshape(int(keep.sum()), -1), labels[keep]
 
 
+def _oversampler_gan(epochs):
+    """The oversampler's default GAN (class-balanced, quiet) with small networks on CPU."""
+    return ImageGAN(
+        epochs=epochs,
+        generator_width=8,
+        discriminator_width=8,
+        class_balance=True,
+        verbose=False,
+        device="cpu",
+    )
+
+
 def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
     X, y = imbalanced_digits
-    sampler = ImageGANOversampler(
-        image_shape=(8, 8), random_state=0, epochs=2, generator_width=8, discriminator_width=8, device="cpu"
-    )
+    sampler = ImageGANOversampler(image_shape=(8, 8), random_state=0, generator=_oversampler_gan(epochs=2))
     X_res, y_res = sampler.fit_resample(X, y)
     counts = Counter(y_res.tolist())
     assert len(set(counts.values())) == 1  # "auto" raises every class to the majority count
@@ -201,14 +211,7 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
         [
             (
                 "aug",
-                ImageGANOversampler(
-                    image_shape=(8, 8),
-                    random_state=0,
-                    epochs=1,
-                    generator_width=8,
-                    discriminator_width=8,
-                    device="cpu",
-                ),
+                ImageGANOversampler(image_shape=(8, 8), random_state=0, generator=_oversampler_gan(epochs=1)),
             ),
             ("clf", LogisticRegression(max_iter=500)),
         ]
@@ -221,11 +224,13 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
 def test_oversampler_errors(imbalanced_digits):
     X, y = imbalanced_digits
     with pytest.raises(ValueError, match="image_shape"):
-        ImageGANOversampler(image_shape=(28, 28), epochs=1).fit_resample(X, y)
+        ImageGANOversampler(image_shape=(28, 28), generator=_oversampler_gan(epochs=1)).fit_resample(X, y)
     with_nan = X.copy()
     with_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        ImageGANOversampler(image_shape=(8, 8), epochs=1).fit_resample(with_nan, y)
+        ImageGANOversampler(image_shape=(8, 8), generator=_oversampler_gan(epochs=1)).fit_resample(
+            with_nan, y
+        )
 
 
 def test_frechet_distance_of_known_gaussians():
@@ -356,7 +361,7 @@ def test_oversampler_skips_training_when_nothing_is_needed(digits):
     images, labels = digits
     keep = np.concatenate([np.flatnonzero(labels == c)[:20] for c in range(10)])
     X, y = images[keep].reshape(len(keep), -1), labels[keep]
-    sampler = ImageGANOversampler(image_shape=(8, 8), epochs=1, device="cpu")
+    sampler = ImageGANOversampler(image_shape=(8, 8), generator=_oversampler_gan(epochs=1))
     X_res, y_res = sampler.fit_resample(X, y)
     assert sampler.gan_ is None
     np.testing.assert_array_equal(X_res, X)
