@@ -93,7 +93,7 @@ def main(argv=None):
     out = Path(args.out)
     if args.report_only:
         results = pd.read_csv(out / f"{args.tag}.csv")
-        from gansynth.image.datasets import FASHION_MNIST_CLASSES
+        from benchmarks.image_datasets import FASHION_MNIST_CLASSES
 
         command = (args.command or "?") + " (markdown rebuilt from its CSV with --report-only)"
         write_markdown(
@@ -115,9 +115,10 @@ def main(argv=None):
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score, recall_score
 
-    from gansynth.image.datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
+    from benchmarks.image_datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
+    from gansynth.image.gan import ImageGAN
     from gansynth.image.metrics import FeatureClassifier, conditional_accuracy, frechet_distance
-    from gansynth.image.oversampler import ImageGANOversampler
+    from gansynth.sampling.image import ImageGANOversampler
 
     started = time.time()
     out.mkdir(parents=True, exist_ok=True)
@@ -149,10 +150,14 @@ def main(argv=None):
                     image_shape=(28, 28),
                     sampling_strategy=strategy,
                     random_state=seed,
-                    epochs=int(epochs),
-                    generator_width=args.gan_width,
-                    discriminator_width=args.gan_width,
-                    device="cpu",
+                    generator=ImageGAN(
+                        epochs=int(epochs),
+                        generator_width=args.gan_width,
+                        discriminator_width=args.gan_width,
+                        class_balance=True,
+                        verbose=False,
+                        device="cpu",
+                    ),
                 ),
             }
             for method, sampler in samplers.items():

@@ -12,7 +12,7 @@ _EXPORTS = {
     "TabularGAN": "gansynth.tabular.synthesizer",
     "GANOversampler": "gansynth.sampling.tabular",
     "ImageGAN": "gansynth.image.gan",
-    "ImageGANOversampler": "gansynth.image.oversampler",
+    "ImageGANOversampler": "gansynth.sampling.image",
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
 
 import gansynth
 from gansynth.image.gan import ImageGAN
 from gansynth.image.layout import ImageFormat, detect_layout
 from gansynth.image.metrics import conditional_accuracy, frechet_distance
-from gansynth.image.oversampler import ImageGANOversampler
+from gansynth.io.images import read_images
+from gansynth.persistence import read_model, save_model
+from gansynth.sampling.image import ImageGANOversampler
 
 DATA_DIR = Path(
     os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
@@ -89,6 +95,7 @@ def test_layout_rule_and_override():
     assert detect_layout((4, 16, 16, 4), layout="nhwc") == "nhwc"
 
 
+@pytest.mark.slow
 def test_conditional_samples_follow_their_labels_on_digits(digits):
     images, labels = digits
     judge = LogisticRegression(max_iter=2000).fit(images.reshape(len(images), -1), labels)
@@ -98,7 +105,9 @@ def test_conditional_samples_follow_their_labels_on_digits(digits):
     generated = model.sample(len(wanted), labels=wanted, random_state=0)
     accuracy = float(np.mean(judge.predict(generated.reshape(len(generated), -1)) == wanted))
     assert accuracy > 0.5, accuracy  # chance is 0.1
-    assert list(model.loss_history_.columns) == ["epoch", "discriminator_loss", "generator_loss"]
+    assert list(model.loss_history_.columns) == ["generator_loss", "discriminator_loss"]
+    assert model.loss_history_.index.name == "epoch"
+    assert model.loss_history_.index.tolist() == list(range(20))
     assert len(model.loss_history_) == 20
 
 
@@ -167,11 +176,21 @@ def imbalanced_digits(digits):
     return images[keep].reshape(int(keep.sum()), -1), labels[keep]
 
 
+def _oversampler_gan(epochs):
+    """The oversampler's default GAN (class-balanced, quiet) with small networks on CPU."""
+    return ImageGAN(
+        epochs=epochs,
+        generator_width=8,
+        discriminator_width=8,
+        class_balance=True,
+        verbose=False,
+        device="cpu",
+    )
+
+
 def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
     X, y = imbalanced_digits
-    sampler = ImageGANOversampler(
-        image_shape=(8, 8), random_state=0, epochs=2, generator_width=8, discriminator_width=8, device="cpu"
-    )
+    sampler = ImageGANOversampler(image_shape=(8, 8), random_state=0, generator=_oversampler_gan(epochs=2))
     X_res, y_res = sampler.fit_resample(X, y)
     counts = Counter(y_res.tolist())
     assert len(set(counts.values())) == 1  # "auto" raises every class to the majority count
@@ -183,6 +202,7 @@ def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
     np.testing.assert_array_equal(again[0], X_res)
 
 
+@pytest.mark.slow
 def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
     from imblearn.pipeline import Pipeline
 
@@ -191,14 +211,7 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
         [
             (
                 "aug",
-                ImageGANOversampler(
-                    image_shape=(8, 8),
-                    random_state=0,
-                    epochs=1,
-                    generator_width=8,
-                    discriminator_width=8,
-                    device="cpu",
-                ),
+                ImageGANOversampler(image_shape=(8, 8), random_state=0, generator=_oversampler_gan(epochs=1)),
             ),
             ("clf", LogisticRegression(max_iter=500)),
         ]
@@ -211,11 +224,13 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
 def test_oversampler_errors(imbalanced_digits):
     X, y = imbalanced_digits
     with pytest.raises(ValueError, match="image_shape"):
-        ImageGANOversampler(image_shape=(28, 28), epochs=1).fit_resample(X, y)
+        ImageGANOversampler(image_shape=(28, 28), generator=_oversampler_gan(epochs=1)).fit_resample(X, y)
     with_nan = X.copy()
     with_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        ImageGANOversampler(image_shape=(8, 8), epochs=1).fit_resample(with_nan, y)
+        ImageGANOversampler(image_shape=(8, 8), generator=_oversampler_gan(epochs=1)).fit_resample(
+            with_nan, y
+        )
 
 
 def test_frechet_distance_of_known_gaussians():
@@ -239,7 +254,7 @@ def test_feature_classifier_and_conditional_accuracy(digits):
 
 @pytest.mark.needs_data
 def test_fashion_mnist_loader_reads_the_shared_files():
-    from gansynth.image.datasets import load_fashion_mnist
+    from benchmarks.image_datasets import load_fashion_mnist
 
     folder = DATA_DIR / "fashion_mnist"
     if not (folder / "t10k-images-idx3-ubyte.gz").is_file():
@@ -256,8 +271,6 @@ def _run_image_command(argv):
 
 
 def test_fit_images_and_sample_images_commands(digits, tmp_path):
-    from gansynth.image.io import read_images
-
     images, labels = digits
     data = tmp_path / "digits.npz"
     np.savez(data, images=(images[:120] * 255).astype(np.uint8), labels=labels[:120])
@@ -348,8 +361,100 @@ def test_oversampler_skips_training_when_nothing_is_needed(digits):
     images, labels = digits
     keep = np.concatenate([np.flatnonzero(labels == c)[:20] for c in range(10)])
     X, y = images[keep].reshape(len(keep), -1), labels[keep]
-    sampler = ImageGANOversampler(image_shape=(8, 8), epochs=1, device="cpu")
+    sampler = ImageGANOversampler(image_shape=(8, 8), generator=_oversampler_gan(epochs=1))
     X_res, y_res = sampler.fit_resample(X, y)
     assert sampler.gan_ is None
     np.testing.assert_array_equal(X_res, X)
     np.testing.assert_array_equal(y_res, y)
+
+
+def test_constructor_takes_at_most_epochs_and_batch_size_positionally():
+    model = ImageGAN(3, 16)
+    assert (model.epochs, model.batch_size) == (3, 16)
+    with pytest.raises(TypeError):
+        ImageGAN(3, 16, 8)
+
+
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("epochs", 0),
+        ("batch_size", 1),
+        ("latent_dim", 0),
+        ("generator_width", "wide"),
+        ("discriminator_width", 0),
+        ("loss", "wasserstein"),
+        ("r1_gamma", -1.0),
+        ("layout", "hwn"),
+    ],
+)
+def test_parameter_constraints_name_the_parameter(digits, param, value):
+    images, labels = digits
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter of ImageGAN"):
+        ImageGAN(**{**TINY, param: value}).fit(images[:20], labels[:20])
+
+
+def test_loss_history_is_indexed_by_epoch_and_survives_save_and_load(digits, tmp_path):
+    images, labels = digits
+    model = ImageGAN(random_state=0, **{**TINY, "epochs": 2}).fit(images[:64], labels[:64])
+    history = model.loss_history_
+    assert list(history.columns) == ["generator_loss", "discriminator_loss"]
+    assert history.index.name == "epoch" and history.index.tolist() == [0, 1]
+    assert np.isfinite(history.to_numpy()).all()
+    path = model.save(tmp_path / "model.gsyn")
+    pd.testing.assert_frame_equal(gansynth.load(path).loss_history_, history)
+
+    # Files written before: a RangeIndex and an epoch column, discriminator loss first.
+    kind, metadata, tensors = read_model(path)
+    metadata["loss_history"] = {
+        "epoch": [0, 1],
+        "discriminator_loss": history["discriminator_loss"].tolist(),
+        "generator_loss": history["generator_loss"].tolist(),
+    }
+    old = save_model(tmp_path / "old.gsyn", kind, metadata, tensors)
+    pd.testing.assert_frame_equal(gansynth.load(old).loss_history_, history)
+
+
+def test_image_files_leave_the_matplotlib_backend_alone(tmp_path):
+    # A fresh interpreter, so that the backend chosen is the one the user set, not one another
+    # test (or pyplot) already resolved.
+    script = f"""
+import matplotlib
+import numpy as np
+from types import SimpleNamespace
+matplotlib.use("pdf")
+from gansynth.io.images import read_images, write_grid, write_images
+images = np.random.default_rng(0).integers(0, 256, size=(4, 8, 8)).astype(np.uint8)
+fmt = SimpleNamespace(layout="nhw", low=0.0, high=255.0)  # an ImageFormat without importing torch
+write_grid({str(tmp_path / "grid.png")!r}, images, fmt, n_rows=2)
+write_images({str(tmp_path / "pngs")!r}, images, np.array([0, 0, 1, 1]), fmt)
+read_images({str(tmp_path / "pngs")!r})
+print(matplotlib.get_backend())
+"""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "pdf"
+    assert (tmp_path / "grid.png").is_file()
+
+
+def test_png_folder_and_grid_share_one_scaling(tmp_path):
+    from matplotlib import image as mpimg
+
+    from gansynth.io.images import unit_range, write_grid, write_images
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1.0, 1.0, size=(2, 3, 8, 8))  # float, channels-first
+    fmt = ImageFormat.infer(images)
+    unit = unit_range(images, fmt)
+    assert unit.shape == (2, 8, 8, 3) and unit.min() == 0.0 and unit.max() == 1.0
+    write_images(tmp_path / "pngs", images, np.array(["a", "b"]), fmt)
+    again, labels = read_images(tmp_path / "pngs")
+    np.testing.assert_array_equal(again, np.rint(unit * 255).astype(np.uint8))
+    assert labels.tolist() == ["a", "b"]
+    grid = mpimg.imread(write_grid(tmp_path / "grid.png", images, fmt, n_rows=1))
+    assert grid.shape[:2] == (8, 2 * 8 + 1)
+    # The grid leaves quantisation to matplotlib (truncation, not rounding): within one level.
+    np.testing.assert_allclose(grid[:, :8, :3], again[0] / 255.0, atol=1.001 / 255)
+    np.testing.assert_allclose(grid[:, 9:, :3], again[1] / 255.0, atol=1.001 / 255)

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from gansynth.image.io import read_images, write_images
+from gansynth.io.images import read_images, write_images
 
 
 def add_subcommands(subparsers) -> None:

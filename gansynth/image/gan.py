@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
 from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import resolve_device
-from gansynth.image.layout import ImageFormat
+from gansynth.image.layout import LAYOUTS, ImageFormat
 from gansynth.image.networks import Discriminator, Generator
+from gansynth.image.training import LOSSES, GANModules, train
+from gansynth.io.images import write_grid
+from gansynth.persistence import save_model
 
-_LOSSES = ("hinge", "non_saturating")
 # Used when epochs="auto": enough updates for recognisable class-conditional samples on 8x8
 # digits and 28x28 Fashion-MNIST, while staying in CPU minutes (see README, "Images").
 _AUTO_STEPS = 1000
@@ -42,7 +44,8 @@ class ImageGAN(BaseEstimator):
         generator updates (at most 1000 epochs): about half a minute for scikit-learn's 8x8
         digits and a few minutes for 28x28 Fashion-MNIST on one CPU thread.
     batch_size : int, default=64
-        Images per update (reduced to the number of images when there are fewer).
+        Images per update, at least 2 for batch norm (reduced to the number of images when there
+        are fewer).
     latent_dim : int, default=64
         Size of the noise vector.
     generator_width : int or "auto", default="auto"
@@ -74,8 +77,10 @@ class ImageGAN(BaseEstimator):
         samples on CPU.
     verbose : bool, default=True
         Show a progress bar during ``fit``.
-    device : str, default="auto"
+    device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
+
+    Parameters after ``epochs`` and ``batch_size`` are keyword-only.
 
     Attributes
     ----------
@@ -88,15 +93,37 @@ class ImageGAN(BaseEstimator):
     n_epochs_ : int
         Epochs actually run.
     loss_history_ : pandas.DataFrame
-        Mean generator and discriminator loss per epoch.
+        Mean ``generator_loss`` and ``discriminator_loss`` per epoch, indexed by ``epoch`` (the
+        layout of ``TabularGAN.loss_history_``).
     generator_, discriminator_ : torch.nn.Module
         The trained networks (the discriminator is not kept by ``save``).
     """
+
+    _parameter_constraints: dict = {
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        # At least 2: the generator's batch norm needs more than one image per batch.
+        "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "generator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "discriminator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
+        "spectral_norm": ["boolean"],
+        "r1_gamma": [Interval(numbers.Real, 0, None, closed="left")],
+        "generator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "discriminator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "class_balance": ["boolean"],
+        "layout": [StrOptions(set(LAYOUTS))],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device, None],
+    }
 
     def __init__(
         self,
         epochs="auto",
         batch_size=64,
+        *,
         latent_dim=64,
         generator_width="auto",
         discriminator_width="auto",
@@ -145,23 +172,13 @@ class ImageGAN(BaseEstimator):
         -------
         self : ImageGAN
         """
-        self._check_params()
+        self._validate_params()  # called directly: nested fits (the oversampler's) validate too
         images = np.asarray(images)
         image_format = ImageFormat.infer(images, self.layout)
         n = images.shape[0]
         if n < 2:
             raise ValueError(f"need at least 2 images to train, got {n}")
-        if labels is None:
-            classes, codes = np.array([0]), np.zeros(n, dtype=np.int64)
-        else:
-            labels = np.asarray(labels)
-            if labels.ndim != 1 or labels.shape[0] != n:
-                raise ValueError(
-                    f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}"
-                )
-            if labels.dtype.kind == "f" and np.isnan(labels).any():
-                raise ValueError("labels contain NaN")
-            classes, codes = np.unique(labels, return_inverse=True)
+        classes, codes = _encode_labels(labels, n)
         device = resolve_device(self.device)
         batch_size = min(self.batch_size, n)
         batches_per_epoch = n // batch_size  # drop the ragged last batch: batch norm dislikes tiny ones
@@ -178,24 +195,32 @@ class ImageGAN(BaseEstimator):
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
         with seeded_torch(draw_seed(self.random_state), device):
             self._build_networks()
-            self.loss_history_ = self._train(data, targets, batch_size, batches_per_epoch)
+            self.loss_history_ = train(
+                self._modules(),
+                data,
+                targets,
+                epochs=self.n_epochs_,
+                batch_size=batch_size,
+                class_balance=self.class_balance,
+                verbose=self.verbose,
+            )
         return self
 
-    def _check_params(self):
-        if not (self.epochs == "auto" or (isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1)):
-            raise ValueError(f"epochs must be a positive integer or 'auto', got {self.epochs!r}")
-        for name in ("batch_size", "latent_dim", "generator_width", "discriminator_width", "embedding_dim"):
-            value = getattr(self, name)
-            if value == "auto" and name.endswith("_width"):
-                continue
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.batch_size < 2:
-            raise ValueError("batch_size must be at least 2 (batch norm needs a batch)")
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {_LOSSES}, got {self.loss!r}")
-        if self.r1_gamma < 0:
-            raise ValueError(f"r1_gamma must be >= 0, got {self.r1_gamma!r}")
+    def _modules(self):
+        betas = (0.5, 0.999)
+        return GANModules(
+            generator=self.generator_,
+            discriminator=self.discriminator_,
+            generator_optimizer=torch.optim.Adam(
+                self.generator_.parameters(), lr=self.generator_lr, betas=betas
+            ),
+            discriminator_optimizer=torch.optim.Adam(
+                self.discriminator_.parameters(), lr=self.discriminator_lr, betas=betas
+            ),
+            latent_dim=self.latent_dim,
+            loss=self.loss,
+            r1_gamma=self.r1_gamma,
+        )
 
     def _build_networks(self):
         self.generator_ = self._make_generator()
@@ -244,60 +269,6 @@ class ImageGAN(BaseEstimator):
             network = getattr(self, self._NETWORKS[name])()
             network.load_state_dict(weights_of)
             setattr(self, name, network.eval())
-
-    def _train(self, data, targets, batch_size, batches_per_epoch):
-        generator, discriminator = self.generator_, self.discriminator_
-        opt_g = torch.optim.Adam(generator.parameters(), lr=self.generator_lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.999))
-        generator.train()
-        discriminator.train()
-        history = []
-        progress = tqdm(range(self.n_epochs_), desc="ImageGAN", disable=not self.verbose, unit="epoch")
-        if self.class_balance:
-            counts = torch.bincount(targets, minlength=len(self.classes_)).to(torch.float64)
-            weights = (1.0 / counts)[targets]
-        for epoch in progress:
-            if self.class_balance:
-                order = torch.multinomial(weights, batches_per_epoch * batch_size, replacement=True)
-            else:
-                order = torch.randperm(data.shape[0], device=data.device)
-            d_total = g_total = 0.0
-            for step in range(batches_per_epoch):
-                index = order[step * batch_size : (step + 1) * batch_size]
-                real, labels = data[index], targets[index]
-
-                fake = generator(torch.randn(batch_size, self.latent_dim, device=data.device), labels)
-                real.requires_grad_(self.r1_gamma > 0)
-                d_real = discriminator(real, labels)
-                d_fake = discriminator(fake.detach(), labels)
-                d_loss = self._discriminator_loss(d_real, d_fake)
-                if self.r1_gamma > 0:
-                    (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-                    d_loss = d_loss + 0.5 * self.r1_gamma * grad.pow(2).sum(dim=(1, 2, 3)).mean()
-                opt_d.zero_grad(set_to_none=True)
-                d_loss.backward()
-                opt_d.step()
-
-                score = discriminator(fake, labels)
-                g_loss = -score.mean() if self.loss == "hinge" else F.softplus(-score).mean()
-                opt_g.zero_grad(set_to_none=True)
-                g_loss.backward()
-                opt_g.step()
-                d_total += d_loss.item()
-                g_total += g_loss.item()
-            record = {
-                "epoch": epoch,
-                "discriminator_loss": d_total / batches_per_epoch,
-                "generator_loss": g_total / batches_per_epoch,
-            }
-            history.append(record)
-            progress.set_postfix(d=f"{record['discriminator_loss']:.3f}", g=f"{record['generator_loss']:.3f}")
-        return pd.DataFrame(history)
-
-    def _discriminator_loss(self, d_real, d_fake):
-        if self.loss == "hinge":
-            return F.relu(1.0 - d_real).mean() + F.relu(1.0 + d_fake).mean()
-        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
 
     # ------------------------------------------------------------------ sampling
 
@@ -382,8 +353,6 @@ class ImageGAN(BaseEstimator):
         pathlib.Path
             The path written.
         """
-        from gansynth.image.grid import write_grid
-
         check_is_fitted(self, "generator_")
         labels = np.repeat(self.classes_, n_per_class)
         images = self.sample(len(labels), labels=labels, random_state=random_state)
@@ -403,8 +372,6 @@ class ImageGAN(BaseEstimator):
         -------
         pathlib.Path
         """
-        from gansynth.persistence import save_model
-
         check_is_fitted(self, "generator_")
         params = self.get_params()
         params["random_state"] = (
@@ -417,7 +384,7 @@ class ImageGAN(BaseEstimator):
             "classes_dtype": self.classes_.dtype.str,
             "class_prior": self.class_prior_.tolist(),
             "n_epochs": self.n_epochs_,
-            "loss_history": self.loss_history_.to_dict(orient="list"),
+            "loss_history": self.loss_history_.reset_index().to_dict(orient="list"),
         }
         tensors = {f"generator.{k}": v for k, v in self.generator_.state_dict().items()}
         return save_model(path, "ImageGAN", metadata, tensors)
@@ -429,7 +396,7 @@ class ImageGAN(BaseEstimator):
         model.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
         model.class_prior_ = np.asarray(metadata["class_prior"], dtype=float)
         model.n_epochs_ = int(metadata["n_epochs"])
-        model.loss_history_ = pd.DataFrame(metadata["loss_history"])
+        model.loss_history_ = _loss_history(metadata["loss_history"])
         model.device_ = resolve_device(device)
         model.generator_ = model._make_generator()
         prefix = "generator."
@@ -437,3 +404,25 @@ class ImageGAN(BaseEstimator):
         model.generator_.load_state_dict(state, strict=True)
         model.generator_.eval()
         return model
+
+
+def _encode_labels(labels, n):
+    """Classes and the class code of each of ``n`` images; one class ``0`` without labels."""
+    if labels is None:
+        return np.array([0]), np.zeros(n, dtype=np.int64)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError("labels contain NaN")
+    return np.unique(labels, return_inverse=True)
+
+
+def _loss_history(columns):
+    """The stored loss history as a frame indexed by ``epoch``.
+
+    Files written before the history was indexed by epoch hold the same three columns, with
+    ``discriminator_loss`` before ``generator_loss``; the column selection fixes the order.
+    """
+    frame = pd.DataFrame(columns).set_index("epoch")
+    return frame[["generator_loss", "discriminator_loss"]]

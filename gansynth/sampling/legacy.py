@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 DEPRECATED = "deprecated"
 
+# GANOversampler's former TabularGAN options.
 DEPRECATED_GENERATOR_OPTIONS = (
     "epochs",
     "batch_size",
@@ -23,6 +24,19 @@ DEPRECATED_GENERATOR_OPTIONS = (
     "pac",
     "device",
     "verbose",
+)
+
+
+# ImageGANOversampler's former ImageGAN options.
+DEPRECATED_IMAGE_GENERATOR_OPTIONS = (
+    "epochs",
+    "batch_size",
+    "latent_dim",
+    "generator_width",
+    "discriminator_width",
+    "class_balance",
+    "verbose",
+    "device",
 )
 
 

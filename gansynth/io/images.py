@@ -1,9 +1,12 @@
-"""Read and write labelled image sets: an ``.npz`` archive or a folder of PNG files.
+"""Read and write labelled image sets (an ``.npz`` archive or a folder of PNGs) and PNG sample grids.
 
 * ``.npz``: an ``images`` array (any layout ``ImageGAN`` reads) and an optional ``labels`` array.
 * Folder: PNG files directly inside it (unlabelled), or one sub-folder per class holding that
   class's PNGs (the sub-folder name is the label). All images must share one shape; they are read
   as uint8, grey images as (h, w) and colour images as (h, w, 3) (an alpha channel is dropped).
+
+PNGs are read and written with ``matplotlib.image.imread``/``imsave``, which never select or
+change matplotlib's backend.
 """
 
 from __future__ import annotations
@@ -79,6 +82,31 @@ def _read_folder(folder):
     return np.stack(images), labels
 
 
+def unit_range(images, image_format):
+    """Images as float64 (n, h, w, c) in ``[0, 1]``, the one scaling behind every PNG written here.
+
+    Parameters
+    ----------
+    images : ndarray
+        Images in the layout (``"nhw"``, ``"nhwc"`` or ``"nchw"``) and value range described by
+        ``image_format``.
+    image_format : ImageFormat
+        Supplies ``layout``, ``low`` and ``high``; ``[low, high]`` maps to ``[0, 1]`` and values
+        outside it are clipped.
+
+    Returns
+    -------
+    ndarray of shape (n, h, w, c)
+    """
+    span = image_format.high - image_format.low
+    scaled = (np.asarray(images, dtype=np.float64) - image_format.low) / (span if span > 0 else 1.0)
+    if image_format.layout == "nhw":
+        scaled = scaled[..., None]
+    elif image_format.layout == "nchw":
+        scaled = scaled.transpose(0, 2, 3, 1)
+    return np.clip(scaled, 0.0, 1.0)
+
+
 def write_images(path, images, labels, image_format):
     """Write generated images to an ``.npz`` (``images``, ``labels``) or a folder of PNGs.
 
@@ -103,18 +131,50 @@ def write_images(path, images, labels, image_format):
     if path.suffix.lower() == ".npz":
         np.savez_compressed(path, images=images, labels=labels)
         return path
-    span = image_format.high - image_format.low
-    scaled = (np.asarray(images, dtype=np.float64) - image_format.low) / (span if span > 0 else 1.0)
-    if image_format.layout == "nchw":
-        scaled = scaled.transpose(0, 2, 3, 1)
-    if scaled.ndim == 4 and scaled.shape[3] == 1:
-        scaled = scaled[..., 0]
     # 8-bit RGB arrays are written as they are; floats or colormaps would round pixels differently.
-    pixels = np.rint(np.clip(scaled, 0.0, 1.0) * 255.0).astype(np.uint8)
-    if pixels.ndim == 3:
-        pixels = np.repeat(pixels[..., None], 3, axis=3)
+    pixels = np.rint(unit_range(images, image_format) * 255.0).astype(np.uint8)
+    if pixels.shape[3] == 1:
+        pixels = np.repeat(pixels, 3, axis=3)
     for index, (image, label) in enumerate(zip(pixels, labels)):
         target = path / str(label)
         target.mkdir(parents=True, exist_ok=True)
         mpimg.imsave(target / f"{index:06d}.png", image, format="png")
+    return path
+
+
+def write_grid(path, images, image_format, n_rows, gap=1):
+    """Write ``images`` (in the format described by ``image_format``) as a PNG grid.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination ``.png`` file.
+    images : ndarray
+        ``n_rows * n_cols`` images in row-major order, in the fitted layout and value range.
+    image_format : ImageFormat
+        Describes the images (layout, channels, value range).
+    n_rows : int
+        Number of rows.
+    gap : int, default=1
+        White pixels between tiles.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    from matplotlib import image as mpimg
+
+    tiles = unit_range(images, image_format)
+    n, h, w, c = tiles.shape
+    n_cols = max(1, -(-n // n_rows))
+    canvas = np.ones((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap, c))
+    for index in range(n):
+        row, col = divmod(index, n_cols)
+        canvas[row * (h + gap) : row * (h + gap) + h, col * (w + gap) : col * (w + gap) + w] = tiles[index]
+    path = Path(path)
+    if c == 1:
+        mpimg.imsave(path, canvas[..., 0], cmap="gray", vmin=0.0, vmax=1.0, format="png")
+    else:
+        mpimg.imsave(path, canvas[..., :3] if c >= 3 else canvas[..., :1].repeat(3, axis=2), format="png")
     return path

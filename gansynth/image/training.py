@@ -1,0 +1,149 @@
+"""The ImageGAN training loop: hinge or non-saturating loss with an R1 penalty, one step at a time.
+
+:func:`train_step` sees one batch of real images and their class codes, already on the device;
+:func:`train` draws the batches (shuffled, or class-balanced with replacement) and records the
+per-epoch mean losses. Every random draw goes through torch's global generator, in a fixed
+order (one permutation or multinomial draw per epoch, one noise draw per step), so a seeded fit
+is repeatable on CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from gansynth.image.networks import Discriminator, Generator
+
+LOSSES = ("hinge", "non_saturating")
+
+
+@dataclass
+class GANModules:
+    """The networks, optimisers and loss settings one training step uses."""
+
+    generator: Generator
+    discriminator: Discriminator
+    generator_optimizer: torch.optim.Optimizer
+    discriminator_optimizer: torch.optim.Optimizer
+    latent_dim: int
+    loss: str = "hinge"
+    r1_gamma: float = 1.0
+
+
+def discriminator_loss(loss: str, real_score: torch.Tensor, fake_score: torch.Tensor) -> torch.Tensor:
+    """Adversarial loss of the discriminator for ``loss`` in :data:`LOSSES`."""
+    if loss == "hinge":
+        return F.relu(1.0 - real_score).mean() + F.relu(1.0 + fake_score).mean()
+    return F.softplus(-real_score).mean() + F.softplus(fake_score).mean()
+
+
+def generator_loss(loss: str, fake_score: torch.Tensor) -> torch.Tensor:
+    """Adversarial loss of the generator for ``loss`` in :data:`LOSSES`."""
+    return -fake_score.mean() if loss == "hinge" else F.softplus(-fake_score).mean()
+
+
+def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor):
+    """One discriminator update, then one generator update on the same fake batch.
+
+    Parameters
+    ----------
+    modules : GANModules
+        Networks, optimisers and loss settings.
+    real : torch.Tensor of shape (batch, c, s, s)
+        Real images in ``[-1, 1]``, on the training device; a fresh tensor (it may be given
+        ``requires_grad`` for the R1 penalty).
+    labels : torch.Tensor of shape (batch,)
+        Class codes of ``real``; the fake batch is generated for the same classes.
+
+    Returns
+    -------
+    generator_loss, discriminator_loss : torch.Tensor
+        Detached scalars (the discriminator's includes the R1 penalty).
+    """
+    generator, discriminator = modules.generator, modules.discriminator
+    noise = torch.randn(len(labels), modules.latent_dim, device=real.device)
+    fake = generator(noise, labels)
+
+    penalise = modules.r1_gamma > 0
+    real.requires_grad_(penalise)
+    real_score = discriminator(real, labels)
+    fake_score = discriminator(fake.detach(), labels)
+    d_loss = discriminator_loss(modules.loss, real_score, fake_score)
+    if penalise:
+        (grad,) = torch.autograd.grad(real_score.sum(), real, create_graph=True)
+        d_loss = d_loss + 0.5 * modules.r1_gamma * grad.pow(2).sum(dim=(1, 2, 3)).mean()
+    modules.discriminator_optimizer.zero_grad(set_to_none=True)
+    d_loss.backward()
+    modules.discriminator_optimizer.step()
+
+    g_loss = generator_loss(modules.loss, discriminator(fake, labels))
+    modules.generator_optimizer.zero_grad(set_to_none=True)
+    g_loss.backward()
+    modules.generator_optimizer.step()
+    return g_loss.detach(), d_loss.detach()
+
+
+def train(
+    modules: GANModules,
+    data: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    class_balance: bool = False,
+    verbose: bool = True,
+    description: str = "ImageGAN",
+) -> pd.DataFrame:
+    """Run ``epochs`` passes of ``len(data) // batch_size`` steps each (the ragged last batch is dropped).
+
+    Parameters
+    ----------
+    modules : GANModules
+        Networks, optimisers and loss settings.
+    data : torch.Tensor of shape (n, c, s, s)
+        All training images in ``[-1, 1]``, on the training device.
+    targets : torch.Tensor of shape (n,)
+        Class code of each image.
+    epochs : int
+        Passes over the data.
+    batch_size : int
+        Images per step, at most ``n``.
+    class_balance : bool, default=False
+        Draw each epoch's images with replacement, with equal total probability per class,
+        instead of a shuffled pass.
+    verbose : bool, default=True
+        Show a progress bar.
+    description : str, default="ImageGAN"
+        Label of the progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per-epoch mean ``generator_loss`` and ``discriminator_loss``, indexed by ``epoch``.
+    """
+    steps_per_epoch = len(data) // batch_size  # batch norm dislikes a tiny ragged last batch
+    modules.generator.train()
+    modules.discriminator.train()
+    if class_balance:
+        weights = (1.0 / torch.bincount(targets).to(torch.float64))[targets]
+    history = []
+    progress = tqdm(range(epochs), desc=description, disable=not verbose, unit="epoch")
+    for epoch in progress:
+        if class_balance:
+            order = torch.multinomial(weights, steps_per_epoch * batch_size, replacement=True)
+        else:
+            order = torch.randperm(len(data), device=data.device)
+        g_total = d_total = 0.0
+        for step in range(steps_per_epoch):
+            index = order[step * batch_size : (step + 1) * batch_size]
+            g_loss, d_loss = train_step(modules, data[index], targets[index])
+            d_total += d_loss.item()
+            g_total += g_loss.item()
+        g_mean, d_mean = g_total / steps_per_epoch, d_total / steps_per_epoch
+        history.append((epoch, g_mean, d_mean))
+        progress.set_postfix(d=f"{d_mean:.3f}", g=f"{g_mean:.3f}")
+    return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")
