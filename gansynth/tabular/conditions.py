@@ -12,6 +12,7 @@ as that column's encoding (categories plus a missing slot when the column has Na
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -154,3 +155,63 @@ class ConditionSampler:
         logits = raw_output.gather(1, self.data_index[column])
         logits = logits.masked_fill(~self.data_valid[column], float("-inf"))
         return F.cross_entropy(logits, category)
+
+
+def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndarray]:
+    """Map ``{column: value or n values}`` to ``{discrete block position: category codes}``.
+
+    Parameters
+    ----------
+    conditions : dict or None
+        The user's conditions, as given to ``TabularGAN.sample``.
+    n : int
+        Rows to generate.
+    specs : list of ColumnSpec
+        The fitted columns.
+    transformer : DataTransformer
+        The fitted encoder, whose discrete encoders turn values into codes.
+
+    Returns
+    -------
+    dict of int to numpy.ndarray
+        Codes of length ``n`` per condition block, keyed by the block's position.
+    """
+    if conditions is None:
+        return {}
+    if not isinstance(conditions, dict):
+        raise TypeError(
+            f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
+        )
+    names = [spec.name for spec in specs]
+    position = {column: j for j, (column, _, _) in enumerate(transformer.condition_blocks)}
+    codes = {}
+    for name, value in conditions.items():
+        if name not in names:
+            raise ValueError(f"unknown condition column {name!r}; the columns are {names}")
+        index = names.index(name)
+        spec = specs[index]
+        if not spec.is_discrete:
+            raise ValueError(
+                f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
+                "categorical columns (or columns passed as discrete_columns) can be conditions"
+            )
+        values = _condition_values(name, value, n)
+        column_codes = transformer.encoders_[index].codes(values)
+        if (column_codes < 0).any():
+            unknown = values[column_codes < 0].unique()[:5].tolist()
+            known = spec.categories + (["NaN"] if spec.has_nan else [])
+            raise ValueError(
+                f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
+            )
+        codes[position[index]] = column_codes
+    return codes
+
+
+def _condition_values(name, value, n: int) -> pd.Series:
+    """One value for every row, or a sequence of exactly ``n`` values, as an object Series."""
+    if pd.api.types.is_list_like(value):
+        values = pd.Series(list(value), name=name, dtype=object)
+        if len(values) != n:
+            raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
+        return values
+    return pd.Series([value] * n, name=name, dtype=object)

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import ConditionSampler
+from gansynth.tabular.conditions import ConditionSampler, condition_codes
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
 from gansynth.tabular.schema import ColumnSpec, as_frame, build_specs, restore_column
 from gansynth.tabular.training import GANModules, train
@@ -340,43 +340,6 @@ class TabularGAN(BaseEstimator):
         self.activation_ = OutputActivation(self.transformer_.spans_).to(self.device_)
 
     # --------------------------------------------------------------- sample
-    def _condition_codes(self, conditions, n: int) -> dict[int, np.ndarray]:
-        """Map ``{column: value or values}`` to ``{discrete block position: category codes}``."""
-        if conditions is None:
-            return {}
-        if not isinstance(conditions, dict):
-            raise TypeError(
-                f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
-            )
-        names = [spec.name for spec in self.columns_]
-        position = {column: j for j, (column, _, _) in enumerate(self.transformer_.condition_blocks)}
-        codes = {}
-        for name, value in conditions.items():
-            if name not in names:
-                raise ValueError(f"unknown condition column {name!r}; the columns are {names}")
-            index = names.index(name)
-            spec = self.columns_[index]
-            if not spec.is_discrete:
-                raise ValueError(
-                    f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
-                    "categorical columns (or columns passed as discrete_columns) can be conditions"
-                )
-            if pd.api.types.is_list_like(value):
-                values = pd.Series(list(value), name=name, dtype=object)
-                if len(values) != n:
-                    raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
-            else:
-                values = pd.Series([value] * n, name=name, dtype=object)
-            column_codes = self.transformer_.encoders_[index].codes(values)
-            if (column_codes < 0).any():
-                unknown = values[column_codes < 0].unique()[:5].tolist()
-                known = spec.categories + (["NaN"] if spec.has_nan else [])
-                raise ValueError(
-                    f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
-                )
-            codes[position[index]] = column_codes
-        return codes
-
     def sample(self, n, conditions=None, random_state=None, clip=None):
         """Generate rows.
 
@@ -404,7 +367,7 @@ class TabularGAN(BaseEstimator):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
             raise ValueError(f"n must be a non-negative integer; got {n!r}")
         n = int(n)
-        forced = self._condition_codes(conditions, n)
+        forced = condition_codes(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
         raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
         for j, codes in forced.items():
