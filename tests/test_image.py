@@ -96,13 +96,14 @@ def test_layout_rule_and_override():
 
 
 @pytest.mark.slow
-def test_conditional_samples_follow_their_labels_on_digits(digits):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conditional_samples_follow_their_labels_on_digits(digits, seed):
     images, labels = digits
     judge = LogisticRegression(max_iter=2000).fit(images.reshape(len(images), -1), labels)
     # About 560 updates, the slowest test here; longer training reaches about 0.95 (image_loss_choice.md).
-    model = ImageGAN(epochs=20, random_state=0, verbose=False, device="cpu").fit(images, labels)
+    model = ImageGAN(epochs=20, random_state=seed, verbose=False, device="cpu").fit(images, labels)
     wanted = np.repeat(np.arange(10), 30)
-    generated = model.sample(len(wanted), labels=wanted, random_state=0)
+    generated = model.sample(len(wanted), labels=wanted, random_state=seed)
     accuracy = float(np.mean(judge.predict(generated.reshape(len(generated), -1)) == wanted))
     assert accuracy > 0.5, accuracy  # chance is 0.1
     assert list(model.loss_history_.columns) == ["generator_loss", "discriminator_loss"]
@@ -203,7 +204,8 @@ def test_oversampler_balances_and_keeps_real_rows(imbalanced_digits):
 
 
 @pytest.mark.slow
-def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits, seed):
     from imblearn.pipeline import Pipeline
 
     X, y = imbalanced_digits
@@ -211,7 +213,9 @@ def test_oversampler_in_an_imblearn_pipeline(imbalanced_digits):
         [
             (
                 "aug",
-                ImageGANOversampler(image_shape=(8, 8), random_state=0, generator=_oversampler_gan(epochs=1)),
+                ImageGANOversampler(
+                    image_shape=(8, 8), random_state=seed, generator=_oversampler_gan(epochs=1)
+                ),
             ),
             ("clf", LogisticRegression(max_iter=500)),
         ]
@@ -243,11 +247,12 @@ def test_frechet_distance_of_known_gaussians():
     assert frechet_distance(a, rng.normal(scale=2.0, size=(4000, 3))) == pytest.approx(3.0, abs=0.3)
 
 
-def test_feature_classifier_and_conditional_accuracy(digits):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_feature_classifier_and_conditional_accuracy(digits, seed):
     from gansynth.image.metrics import FeatureClassifier
 
     images, labels = digits
-    judge = FeatureClassifier(epochs=3, random_state=0, device="cpu").fit(images[:1200], labels[:1200])
+    judge = FeatureClassifier(epochs=3, random_state=seed, device="cpu").fit(images[:1200], labels[:1200])
     assert judge.transform(images[:5]).shape == (5, 128)
     assert conditional_accuracy(judge, images[1200:], labels[1200:]) > 0.7
 
