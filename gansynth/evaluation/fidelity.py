@@ -14,7 +14,7 @@ from gansynth._columns import CONTINUOUS_SDTYPES, numeric_values
 REAL_CORRELATION_THRESHOLD = 0.5
 REAL_ASSOCIATION_THRESHOLD = 0.3
 _PAIR_BINS = 10
-_PAIR_COLUMNS = [
+PAIR_COLUMNS = [
     "column_1",
     "column_2",
     "metric",
@@ -133,7 +133,7 @@ def _column_pair_trends(real, synthetic, kinds):
         for i, first in enumerate(columns)
         for second in columns[i + 1 :]
     ]
-    pairs = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
+    pairs = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     pairs["counted"] = pairs["counted"].fillna(False).astype(bool) & pairs["score"].notna()
     if not pairs["counted"].any():
         pairs["counted"] = pairs["score"].notna()

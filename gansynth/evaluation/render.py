@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from gansynth.evaluation.fidelity import PAIR_COLUMNS
 from gansynth.evaluation.plots import (
     colour,
     goodness,
@@ -41,16 +42,7 @@ img{max-width:100%;background:#fff;border-radius:6px;box-shadow:0 1px 3px rgba(0
 """
 
 _CARD_METRICS = ("overall_quality", "detection_auc", "ml_efficacy_ratio", "dcr_ratio", "exact_copy_rate")
-_PAIR_TABLE_COLUMNS = (
-    "column_1",
-    "column_2",
-    "metric",
-    "score",
-    "real_correlation",
-    "synthetic_correlation",
-    "real_association",
-    "counted",
-)
+_PAIR_TABLE_COLUMNS = tuple(c for c in PAIR_COLUMNS if c != "error")
 
 
 def _png(figure):
