@@ -165,6 +165,7 @@ def test_sdv_generator_is_class_conditional(tmp_path):
     assert rows[0]["n_synthetic"] == n_maj - rows[0]["n_train_minority"]
 
 
+@pytest.mark.slow
 def test_parallel_jobs_match_serial(tmp_path):
     # GaussianCopula too: every registered factory must survive pickling into spawned workers.
     pytest.importorskip("sdv")

@@ -75,6 +75,7 @@ def test_dataframe_in_dataframe_out_with_dtypes_and_original_rows_first():
     assert X_res["score"].isna().any(), "NaN survives in real rows and may be generated"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_generated_rows_follow_their_class(seed):
     X, y = mixed_table(n=600, minority=60)
@@ -142,6 +143,7 @@ def test_two_row_minority_warns_and_one_row_minority_errors():
         GANOversampler(**FAST).fit_resample(X[:51], y[:51])
 
 
+@pytest.mark.slow
 def test_fifty_row_table():
     X, y = mixed_table(n=50, minority=8)
     sampler = GANOversampler(random_state=0)
