@@ -229,19 +229,7 @@ class TabularGAN(BaseEstimator):
         """
         self._check_params()
         frame, self.input_format_ = as_frame(data)
-        self.columns_ = build_specs(frame, discrete_columns, column_kinds)
-        for spec in self.columns_:
-            if spec.kind in ("continuous", "integer", "datetime") and spec.minimum == spec.maximum:
-                warnings.warn(
-                    f"column {spec.name!r} is constant ({spec.minimum!r} apart from NaN); samples repeat it",
-                    UserWarning,
-                    stacklevel=2,
-                )
-        self.n_features_in_ = frame.shape[1]
-        if self.input_format_["type"] == "dataframe" and all(isinstance(c, str) for c in frame.columns):
-            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
-            del self.feature_names_in_
+        self._learn_columns(frame, discrete_columns, column_kinds)
         self.epochs_ = DEFAULT_EPOCHS if self.epochs == "auto" else int(self.epochs)
         self.batch_size_ = self._batch_size()
         self.seed_ = draw_seed(self.random_state)
@@ -249,6 +237,31 @@ class TabularGAN(BaseEstimator):
 
         self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
         matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
+        self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
+        with seeded_torch(self.seed_, self.device_):
+            self._build_networks()
+        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_))
+        self._sample_stream_ = np.random.RandomState(self.seed_)
+        return self
+
+    def _learn_columns(self, frame: pd.DataFrame, discrete_columns, column_kinds) -> None:
+        """Column specs and the input's feature attributes; warns about constant numeric columns."""
+        self.columns_ = build_specs(frame, discrete_columns, column_kinds)
+        for spec in self.columns_:
+            if spec.kind in ("continuous", "integer", "datetime") and spec.minimum == spec.maximum:
+                warnings.warn(
+                    f"column {spec.name!r} is constant ({spec.minimum!r} apart from NaN); samples repeat it",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        self.n_features_in_ = frame.shape[1]
+        if self.input_format_["type"] == "dataframe" and all(isinstance(c, str) for c in frame.columns):
+            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
+            del self.feature_names_in_
+
+    def _condition_sampler(self, matrix: np.ndarray, condition_shares) -> ConditionSampler:
+        """Training-by-sampling over the encoded matrix's condition blocks."""
         blocks = self.transformer_.condition_blocks
         codes = (
             np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1)
@@ -256,7 +269,7 @@ class TabularGAN(BaseEstimator):
             else np.zeros((len(matrix), 0))
         )
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
-        self.condition_sampler_ = ConditionSampler(
+        return ConditionSampler(
             counts,
             [s for _, s, _ in blocks],
             codes=codes,
@@ -264,10 +277,9 @@ class TabularGAN(BaseEstimator):
             column_weights=self._condition_weights(condition_shares, blocks),
             device=self.device_,
         )
-        data_tensor = torch.from_numpy(matrix).to(self.device_)
 
-        with seeded_torch(self.seed_, self.device_):
-            self._build_networks()
+    def _train(self, data: torch.Tensor) -> pd.DataFrame:
+        """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
         with seeded_torch(self.seed_ + 1, self.device_), torch_threads(self._training_threads()):
             modules = GANModules(
                 generator=self.generator_,
@@ -288,16 +300,14 @@ class TabularGAN(BaseEstimator):
                 embedding_dim=self.embedding_dim,
                 discriminator_steps=self.discriminator_steps,
             )
-            self.loss_history_ = train(
+            return train(
                 modules,
-                data_tensor,
+                data,
                 self.condition_sampler_,
                 epochs=self.epochs_,
                 batch_size=self.batch_size_,
                 verbose=self.verbose,
             )
-        self._sample_stream_ = np.random.RandomState(self.seed_)
-        return self
 
     def _batch_size(self) -> int:
         return DEFAULT_BATCH_SIZE if self.batch_size == "auto" else int(self.batch_size)
