@@ -86,7 +86,8 @@ def array(value, where: str, low: int, high: int) -> list:
     if not isinstance(value, list):
         raise invalid(where, f"must be an array; got {type(value).__name__}")
     if not low <= len(value) <= high:
-        raise invalid(where, f"must hold {low} to {high} items; got {len(value)}")
+        expected = f"exactly {low}" if low == high else f"{low} to {high}"
+        raise invalid(where, f"must hold {expected} items; got {len(value)}")
     return value
 
 
