@@ -97,6 +97,11 @@ def _run_sample(args) -> None:
                 "--epochs and --discrete apply only when fitting; a model is already given with -m"
             )
         model = load(args.model)
+        if not hasattr(model, "columns_"):
+            raise CLIError(
+                f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
+                "use 'gansynth sample-images'"
+            )
     else:
         from gansynth.datasets import load_student_placements
 
@@ -128,21 +133,59 @@ def _add_sample(subparsers) -> None:
     parser.set_defaults(handler=_run_sample)
 
 
+def printable(value) -> str:
+    """``str(value)`` with control and other non-printable characters escaped, safe for a terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
+
+
 def _run_info(args) -> None:
     from gansynth.models import load
 
     model = load(args.model)
+    if hasattr(model, "columns_"):
+        _describe_tabular(model)
+    else:
+        _describe_images(model)
+
+
+def _describe_tabular(model) -> None:
     print(f"{type(model).__name__}: {len(model.columns_)} columns, trained {len(model.loss_history_)} epochs")
     for spec in model.columns_:
-        detail = (
-            f"{len(spec.categories)} categories"
-            if spec.is_discrete
-            else f"range [{spec.minimum:g}, {spec.maximum:g}]"
+        if spec.is_discrete:
+            detail = f"{len(spec.categories)} categories"
+        elif spec.kind == "datetime":
+            detail = f"range [{_iso(spec.minimum, spec)}, {_iso(spec.maximum, spec)}]"
+        else:
+            detail = f"range [{spec.minimum:g}, {spec.maximum:g}]"
+        print(
+            f"  {printable(spec.name):<24} {spec.kind:<12} {printable(spec.dtype):<16} "
+            f"NaN {spec.nan_rate:6.1%}  {detail}"
         )
-        print(f"  {str(spec.name):<24} {spec.kind:<12} {spec.dtype:<16} NaN {spec.nan_rate:6.1%}  {detail}")
+
+
+def _iso(seconds: float, spec) -> str:
+    """A datetime column's bound (seconds since the epoch) as an ISO date or timestamp."""
+    stamp = pd.Timestamp(round(seconds * 1e9), unit="ns", tz="UTC")
+    stamp = stamp.tz_convert(spec.timezone) if spec.timezone else stamp.tz_localize(None)
+    whole_days = spec.datetime_step_ns and spec.datetime_step_ns % (86_400 * 10**9) == 0
+    return stamp.date().isoformat() if whole_days and not spec.timezone else stamp.isoformat()
+
+
+def _describe_images(model) -> None:
+    fmt = model.image_format_
+    print(
+        f"{type(model).__name__}: {len(model.classes_)} classes, {fmt.height}x{fmt.width} images with "
+        f"{fmt.channels} channel{'s' if fmt.channels > 1 else ''} ({fmt.layout}, {fmt.dtype}), "
+        f"trained {model.n_epochs_} epochs"
+    )
+    for label, share in zip(model.classes_, model.class_prior_):
+        print(f"  {printable(label):<24} {share:6.1%}")
 
 
 def _add_info(subparsers) -> None:
-    parser = subparsers.add_parser("info", help="describe a saved tabular model's columns")
+    parser = subparsers.add_parser(
+        "info",
+        help="describe a saved model: a tabular model's columns, an image model's classes and image size",
+    )
     parser.add_argument("model", help="model file")
     parser.set_defaults(handler=_run_info)

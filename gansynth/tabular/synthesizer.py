@@ -16,8 +16,9 @@ from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler, condition_codes
+from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
-from gansynth.tabular.schema import ColumnSpec, as_frame, build_specs, restore_column
+from gansynth.tabular.schema import as_frame, build_specs, restore_column
 from gansynth.tabular.training import GANModules, train
 from gansynth.tabular.transformer import DataTransformer
 
@@ -442,20 +443,7 @@ class TabularGAN(BaseEstimator):
             The path written.
         """
         check_is_fitted(self, "generator_")
-        params = self.get_params()
-        params["generator_dim"] = list(params["generator_dim"])
-        params["discriminator_dim"] = list(params["discriminator_dim"])
-        params["random_state"] = self.seed_
-        metadata = {
-            "params": params,
-            "columns": [spec.to_dict() for spec in self.columns_],
-            "transformer": self.transformer_.to_dict(),
-            "condition_counts": [c.tolist() for c in self.condition_sampler_.counts],
-            "input_format": self.input_format_,
-            "seed": self.seed_,
-            "loss_history": self.loss_history_.reset_index().to_dict(orient="list"),
-        }
-        tensors = {f"generator.{k}": v for k, v in self.generator_.state_dict().items()}
+        metadata, tensors = tabular_state(self)
         try:
             return save_model(path, "TabularGAN", metadata, tensors)
         except (TypeError, ValueError) as exc:
@@ -465,31 +453,4 @@ class TabularGAN(BaseEstimator):
 
     @classmethod
     def _from_state(cls, metadata: dict, tensors: dict, device="cpu") -> TabularGAN:
-        model = cls(**metadata["params"])
-        model.device = device
-        model.device_ = resolve_device(device)
-        model.columns_ = [ColumnSpec.from_dict(c) for c in metadata["columns"]]
-        model.transformer_ = DataTransformer.from_dict(metadata["transformer"], model.columns_)
-        model.condition_sampler_ = ConditionSampler(
-            metadata["condition_counts"],
-            [s for _, s, _ in model.transformer_.condition_blocks],
-            log_frequency=model.log_frequency,
-            device=model.device_,
-        )
-        model.input_format_ = metadata["input_format"]
-        model.seed_ = int(metadata["seed"])
-        model.n_features_in_ = len(model.columns_)
-        if (
-            all(isinstance(spec.name, str) for spec in model.columns_)
-            and model.input_format_["type"] == "dataframe"
-        ):
-            model.feature_names_in_ = np.asarray([spec.name for spec in model.columns_], dtype=object)
-        model.loss_history_ = pd.DataFrame(metadata["loss_history"]).set_index("epoch")
-        with seeded_torch(model.seed_, model.device_):  # init is overwritten; keep the user's RNG untouched
-            model._build_networks()
-        model.discriminator_ = None
-        state = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
-        model.generator_.load_state_dict(state, strict=True)
-        model.generator_.eval()
-        model._sample_stream_ = np.random.RandomState(model.seed_)
-        return model
+        return restore_tabular(cls, metadata, tensors, device)
