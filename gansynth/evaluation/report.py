@@ -105,7 +105,7 @@ class EvaluationReport:
         return path
 
     def _repr_html_(self):
-        return render.summary_table_html(self)
+        return render.notebook_html(self)
 
     def __repr__(self):
         scores = ", ".join(f"{k}={v:.3f}" for k, v in self.scores.items())

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
+from gansynth._progress import progress_bar
 from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import resolve_device
 from gansynth.image.layout import ImageFormat
@@ -252,7 +252,7 @@ class ImageGAN(BaseEstimator):
         generator.train()
         discriminator.train()
         history = []
-        progress = tqdm(range(self.n_epochs_), desc="ImageGAN", disable=not self.verbose, unit="epoch")
+        progress = progress_bar(range(self.n_epochs_), description="ImageGAN", verbose=self.verbose)
         if self.class_balance:
             counts = torch.bincount(targets, minlength=len(self.classes_)).to(torch.float64)
             weights = (1.0 / counts)[targets]
@@ -291,7 +291,9 @@ class ImageGAN(BaseEstimator):
                 "generator_loss": g_total / batches_per_epoch,
             }
             history.append(record)
-            progress.set_postfix(d=f"{record['discriminator_loss']:.3f}", g=f"{record['generator_loss']:.3f}")
+            progress.set_postfix(
+                d=f"{record['discriminator_loss']:.3f}", g=f"{record['generator_loss']:.3f}", refresh=False
+            )
         return pd.DataFrame(history)
 
     def _discriminator_loss(self, d_real, d_fake):
