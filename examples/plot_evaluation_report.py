@@ -38,7 +38,8 @@ report
 report.summary()
 
 # %%
-report.flags
+for flag in report.flags:
+    print(flag)
 
 # %%
 # Plots
