@@ -3,7 +3,8 @@
 #   make test   - create .venv, install gansynth with test extras, run the fast test tier (a few minutes)
 #
 # Also: make test-slow (the slow tier alone), make test-all (both tiers), make lint (ruff),
-# make test-min (the fast tier against the lowest supported dependency versions).
+# make test-min (the fast tier against the lowest supported dependency versions),
+# make docs (the Sphinx site, examples executed, into docs/_build/html).
 #
 # TORCH pins the PyTorch wheel installed *before* gansynth so that pip does not pull the newest
 # CUDA build. Override it on a GPU machine, e.g. `make test TORCH=torch`.
@@ -12,7 +13,7 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-slow test-all test-min lint install bench clean
+.PHONY: demo test test-slow test-all test-min lint install docs bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,5 +53,12 @@ lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
 
+# Warnings are errors; the gallery examples run during the build (a few minutes on 2 cores).
+# DOCS_EXAMPLES=fast executes only those that train no GAN (CI: the test suite runs the others).
+DOCS_EXAMPLES ?= all
+docs: install
+	$(BIN)/pip install --quiet -e ".[docs]"
+	GANSYNTH_DOCS_EXAMPLES=$(DOCS_EXAMPLES) $(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) .venv-min out .pytest_cache
+	rm -rf $(VENV) .venv-min out .pytest_cache docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst

@@ -9,6 +9,7 @@ light. Each function takes the report object and reads only its public fields.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -52,11 +53,38 @@ def colour(value):
 # --------------------------------------------------------------------------------------------------
 
 
-def plot_scores(report):
+def _new_figure(figsize):
     from matplotlib.figure import Figure
 
+    _display_figures_in_notebook(Figure)
+    return Figure(figsize=figsize)
+
+
+def _display_figures_in_notebook(figure_class):
+    """Let IPython draw a figure a cell returns, without ``%matplotlib inline``.
+
+    IPython learns to draw figures when pyplot loads its inline backend; these figures bypass
+    pyplot, so register the same PNG formatter, unless the user's session already has one.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", {})
+    png = formatters.get("image/png")
+    if png is None:
+        return
+    try:
+        png.lookup_by_type(figure_class)
+        return
+    except KeyError:
+        pass
+    from IPython.core.pylabtools import print_figure
+
+    png.for_type(figure_class, lambda figure: print_figure(figure, "png", bbox_inches="tight"))
+
+
+def plot_scores(report):
     summary = report.summary_
-    figure = Figure(figsize=(9, 0.5 * len(summary) + 1.2))
+    figure = _new_figure((9, 0.5 * len(summary) + 1.2))
     axes = figure.add_subplot()
     positions = np.arange(len(summary))[::-1]
     for y, row in zip(positions, summary.itertuples()):
@@ -167,8 +195,6 @@ def _categorical_panel(axes, real, synthetic):
 
 
 def plot_distributions(report, columns=None, n_columns=3):
-    from matplotlib.figure import Figure
-
     columns = list(report.kinds) if columns is None else list(columns)
     unknown = [c for c in columns if c not in report.kinds]
     if unknown:
@@ -177,7 +203,7 @@ def plot_distributions(report, columns=None, n_columns=3):
     shapes = columns_table["score"]
     alone = columns_table.get("detection_auc", {})
     n_rows = max(1, math.ceil(len(columns) / n_columns))
-    figure = Figure(figsize=(4.6 * n_columns, 3.2 * n_rows))
+    figure = _new_figure((4.6 * n_columns, 3.2 * n_rows))
     real, synthetic = report.samples_["real"], report.samples_["synthetic"]
     for index, column in enumerate(columns):
         axes = figure.add_subplot(n_rows, n_columns, index + 1)
@@ -211,12 +237,10 @@ def correlation_difference_matrix(report):
 
 
 def plot_correlation_difference(report):
-    from matplotlib.figure import Figure
-
     matrix = correlation_difference_matrix(report)
     n = len(matrix)
     size = min(14, 2.5 + 0.55 * n)
-    figure = Figure(figsize=(size + 1.2, size))
+    figure = _new_figure((size + 1.2, size))
     axes = figure.add_subplot()
     image = axes.imshow(matrix.to_numpy(dtype=float), cmap="Reds", vmin=0, vmax=1)
     labels = [c if len(str(c)) <= 18 else str(c)[:16] + "…" for c in matrix.columns]
@@ -245,10 +269,8 @@ def plot_correlation_difference(report):
 
 
 def plot_dcr(report):
-    from matplotlib.figure import Figure
-
     synthetic, holdout = report.dcr_["synthetic"], report.dcr_["holdout"]
-    figure = Figure(figsize=(9, 4.2))
+    figure = _new_figure((9, 4.2))
     axes = figure.add_subplot()
     top = float(np.quantile(np.r_[synthetic, holdout], 0.99))
     edges = np.linspace(0, top if top > 0 else 1, 41)

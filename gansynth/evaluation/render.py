@@ -73,18 +73,39 @@ def _table(frame, max_rows=None):
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+# Inline styles as well as the page's classes, so that the table and flags also look right in a
+# notebook cell, where the page's CSS is absent and Jupyter's own right-aligns table cells.
+_CELL = "text-align:left;vertical-align:top;padding:4px 10px"
+_NUMBER_CELL = "text-align:right;vertical-align:top;padding:4px 10px;font-variant-numeric:tabular-nums"
+_DOT = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px"
+_FLAG = "background:#fdecea;border-left:5px solid #c0392b;padding:8px 12px;margin:6px 0;border-radius:4px"
+_OK = "background:#e9f6ef;border-left:5px solid #2e8b57;padding:8px 12px;margin:6px 0;border-radius:4px"
+
+
 def summary_table_html(report):
     rows = []
     for row in report.summary_.itertuples():
         dot = colour(goodness(report, row.metric, row.score))
         rows.append(
-            f'<tr><td><span class="dot" style="background:{dot}"></span>{html.escape(row.metric)}</td>'
-            f'<td class="num">{_format(row.score)}</td><td>{row.better}</td>'
-            f"<td>{html.escape(row.description)}</td></tr>"
+            f'<tr><td style="{_CELL};white-space:nowrap"><span class="dot" style="{_DOT};background:{dot}">'
+            f"</span>{html.escape(row.metric)}</td>"
+            f'<td class="num" style="{_NUMBER_CELL}">{_format(row.score)}</td>'
+            f'<td style="{_CELL}">{html.escape(row.better)}</td>'
+            f'<td style="{_CELL}">{html.escape(row.description)}</td></tr>'
         )
+    head = "".join(
+        f'<th style="{_CELL}">{name}</th>' for name in ("metric", "score", "better", "what it means")
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def notebook_html(report):
+    """The report in a notebook cell: its flags, then the summary table with a status dot per score."""
     return (
-        "<table><thead><tr><th>metric</th><th>score</th><th>better</th><th>what it means</th>"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<div>{_flags(report)}{summary_table_html(report)}"
+        '<p style="font-size:12px;color:#5f6b76">Plots: <code>plot_scores()</code>, '
+        "<code>plot_distributions()</code>, <code>plot_correlation_difference()</code>, "
+        "<code>plot_dcr()</code>; the whole report as one page: <code>save_html(path)</code>.</p></div>"
     )
 
 
@@ -106,9 +127,10 @@ def _cards(report):
 
 
 def _flags(report):
-    return "".join(f'<div class="flag">{html.escape(flag)}</div>' for flag in report.flags) or (
-        '<div class="ok">No flags: no exact-copy excess, no DCR collapse, detection AUC and ML '
-        "efficacy within their thresholds.</div>"
+    flags = "".join(f'<div class="flag" style="{_FLAG}">{html.escape(flag)}</div>' for flag in report.flags)
+    return flags or (
+        f'<div class="ok" style="{_OK}">No flags: no exact-copy excess, no DCR collapse, detection AUC '
+        "and ML efficacy within their thresholds.</div>"
     )
 
 

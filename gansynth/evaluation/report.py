@@ -36,6 +36,7 @@ class EvaluationReport:
 
     @property
     def scores(self) -> dict:
+        """``{metric: score}`` for every row of :meth:`summary`."""
         return dict(zip(self.summary_["metric"], self.summary_["score"]))
 
     def summary(self) -> pd.DataFrame:
@@ -63,6 +64,7 @@ class EvaluationReport:
         Returns
         -------
         pandas.DataFrame or dict of pandas.DataFrame
+            A copy of the table, or of every table keyed by name.
         """
         if table is None:
             return {name: frame.copy() for name, frame in self.tables_.items()}
@@ -71,7 +73,13 @@ class EvaluationReport:
         return self.tables_[table].copy()
 
     def plot_scores(self):
-        """Bar chart of the summary scores, coloured from good (green) to bad (red)."""
+        """Bar chart of the summary scores, coloured from good (green) to bad (red).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            A figure made without pyplot; a notebook displays it when a cell returns it.
+        """
         return plots.plot_scores(self)
 
     def plot_distributions(self, columns=None, n_columns: int = 3):
@@ -83,29 +91,63 @@ class EvaluationReport:
             Columns to draw; all by default.
         n_columns : int, default=3
             Panels per row.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One panel per column.
         """
         return plots.plot_distributions(self, columns=columns, n_columns=n_columns)
 
     def plot_correlation_difference(self):
-        """Heatmap of how much each column pair's relationship differs (1 - SDMetrics pair score)."""
+        """Heatmap of how much each column pair's relationship differs (1 - SDMetrics pair score).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The heatmap, 0 meaning the same relationship in both tables.
+        """
         return plots.plot_correlation_difference(self)
 
     def plot_dcr(self):
-        """Histogram of distances to the closest real training row: synthetic vs real holdout rows."""
+        """Histogram of distances to the closest real training row: synthetic vs real holdout rows.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Both histograms on shared axes.
+        """
         return plots.plot_dcr(self)
 
     def to_html(self) -> str:
-        """The report as one self-contained HTML page (plots embedded as PNG, no external files)."""
+        """The report as one self-contained HTML page (plots embedded as PNG, no external files).
+
+        Returns
+        -------
+        str
+            The whole page.
+        """
         return render.render(self)
 
     def save_html(self, path):
-        """Write :meth:`to_html` to ``path`` and return the path."""
+        """Write :meth:`to_html` to ``path`` and return the path.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination file, overwritten if it exists.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
         path = Path(path)
         path.write_text(self.to_html(), encoding="utf-8")
         return path
 
     def _repr_html_(self):
-        return render.summary_table_html(self)
+        return render.notebook_html(self)
 
     def __repr__(self):
         scores = ", ".join(f"{k}={v:.3f}" for k, v in self.scores.items())

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
+from gansynth._progress import progress_bar
 from gansynth.image.networks import Discriminator, Generator
 
 LOSSES = ("hinge", "non_saturating")
@@ -131,7 +131,7 @@ def train(
     if class_balance:
         weights = (1.0 / torch.bincount(targets).to(torch.float64))[targets]
     history = []
-    progress = tqdm(range(epochs), desc=description, disable=not verbose, unit="epoch")
+    progress = progress_bar(range(epochs), description=description, verbose=verbose)
     for epoch in progress:
         if class_balance:
             order = torch.multinomial(weights, steps_per_epoch * batch_size, replacement=True)
@@ -145,5 +145,5 @@ def train(
             g_total += g_loss.item()
         g_mean, d_mean = g_total / steps_per_epoch, d_total / steps_per_epoch
         history.append((epoch, g_mean, d_mean))
-        progress.set_postfix(d=f"{d_mean:.3f}", g=f"{g_mean:.3f}")
+        progress.set_postfix(d=f"{d_mean:.3f}", g=f"{g_mean:.3f}", refresh=False)
     return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")

@@ -98,12 +98,6 @@ class GANOversampler(BaseOverSampler):
         As in imbalanced-learn: ``"auto"``, ``"minority"``, ``"not minority"``,
         ``"not majority"``, ``"all"``, a float ratio (binary only), a ``{class: n_samples}``
         dict, or a callable taking ``y`` and returning such a dict.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the GAN and the sampling.
-    categorical_features : "auto", array-like of int, str or bool, default="auto"
-        As in SMOTENC. ``"auto"`` treats boolean, object, category and string columns as
-        categorical (numpy arrays of strings too); otherwise column indices, names, or a
-        boolean mask, in addition to those.
     generator : TabularGAN or None, default=None
         The GAN to fit, cloned for each fit (one clone per oversampled class with
         ``per_class``). ``None`` uses :func:`default_generator`: networks half CTGAN's width
@@ -113,6 +107,12 @@ class GANOversampler(BaseOverSampler):
         on; numbers you set are kept. Its ``random_state`` is replaced by seeds drawn from this
         sampler's ``random_state``. Every generator parameter is reachable as
         ``generator__<name>``, e.g. in a grid search.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the GAN and the sampling.
+    categorical_features : "auto", array-like of int, str or bool, default="auto"
+        As in SMOTENC. ``"auto"`` treats boolean, object, category and string columns as
+        categorical (numpy arrays of strings too); otherwise column indices, names, or a
+        boolean mask, in addition to those.
     augment_ratio : float, default=0.0
         Extra synthetic rows for *every* class, as a fraction of its original count, on top of
         ``sampling_strategy``. ``1.0`` doubles a small training set (low-data augmentation).
@@ -139,10 +139,11 @@ class GANOversampler(BaseOverSampler):
         settings, also on three tables held out while choosing it, and are several times
         faster; the joint GAN's minority rows drifted toward the majority when the minority
         had few rows.
-    epochs, batch_size, embedding_dim, generator_dim, discriminator_dim, generator_lr, \
-    discriminator_lr, pac, device, verbose : deprecated
+    epochs, batch_size, embedding_dim, generator_dim, discriminator_dim : deprecated
         Set them on ``generator`` instead, e.g. ``generator=TabularGAN(epochs=50)``. Until
         their removal in 0.3 they still apply, with a ``FutureWarning``.
+    generator_lr, discriminator_lr, pac, device, verbose : deprecated
+        Likewise: set them on ``generator``.
 
     Attributes
     ----------

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
+from gansynth._progress import progress_bar
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation, gradient_penalty
 
@@ -107,7 +107,7 @@ def train(
     modules.generator.train()
     modules.discriminator.train()
     history = []
-    progress = tqdm(range(epochs), desc=description, disable=not verbose, unit="epoch")
+    progress = progress_bar(range(epochs), description=description, verbose=verbose)
     for epoch in progress:
         totals = torch.zeros(2, device=data.device)
         for _ in range(steps_per_epoch):
@@ -115,7 +115,7 @@ def train(
             totals += torch.stack([generator_loss, critic_loss])
         generator_mean, critic_mean = (totals / steps_per_epoch).tolist()
         history.append((epoch, generator_mean, critic_mean))
-        progress.set_postfix(G=f"{generator_mean:.3f}", D=f"{critic_mean:.3f}")
+        progress.set_postfix(G=f"{generator_mean:.3f}", D=f"{critic_mean:.3f}", refresh=False)
     modules.generator.eval()
     modules.discriminator.eval()
     return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")
