@@ -37,6 +37,8 @@ class ImageGAN(BaseEstimator):
     (``benchmarks/results/image_loss_choice.md``). The non-saturating loss and spectral
     normalisation remain available.
 
+    Parameters after ``epochs`` and ``batch_size`` are keyword-only.
+
     Parameters
     ----------
     epochs : int or "auto", default="auto"
@@ -79,8 +81,6 @@ class ImageGAN(BaseEstimator):
         Show a progress bar during ``fit``.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
-
-    Parameters after ``epochs`` and ``batch_size`` are keyword-only.
 
     Attributes
     ----------
