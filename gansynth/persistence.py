@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
 import struct
 from collections.abc import Callable
@@ -84,6 +85,39 @@ def _digest(description: dict, tensors: dict[str, torch.Tensor]) -> str:
         sha.update(str(tuple(tensor.shape)).encode())
         sha.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
     return sha.hexdigest()
+
+
+def stored_params(params: dict) -> dict:
+    """Constructor parameters as a description stores them: as given, wherever JSON can hold them.
+
+    Tuples (and lists) are written as arrays, which :func:`loaded_params` reads back as tuples;
+    numpy scalars are written as numbers and a ``torch.device`` as its name. A ``random_state``
+    that is a ``RandomState`` or ``Generator`` instance cannot be stored and is written as null
+    (a fitted model that needs its drawn seed stores it apart from its parameters).
+    """
+    stored = {}
+    for name, value in params.items():
+        if name == "random_state" and not _is_integer(value):
+            value = None
+        elif isinstance(value, torch.device):
+            value = str(value)
+        elif _is_integer(value):
+            value = int(value)
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = float(value)
+        elif isinstance(value, (tuple, list)):
+            value = [int(v) if _is_integer(v) else v for v in value]
+        stored[name] = value
+    return stored
+
+
+def loaded_params(params: dict) -> dict:
+    """Stored constructor parameters as the estimator takes them: arrays back to tuples."""
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in params.items()}
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]) -> Path:

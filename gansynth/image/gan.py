@@ -18,7 +18,7 @@ from gansynth.image.layout import LAYOUTS, ImageFormat
 from gansynth.image.networks import Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
 from gansynth.io.images import write_grid
-from gansynth.persistence import save_model
+from gansynth.persistence import loaded_params, save_model, stored_params
 
 # Used when epochs="auto": enough updates for recognisable class-conditional samples on 8x8
 # digits and 28x28 Fashion-MNIST, while staying in CPU minutes (see README, "Images").
@@ -373,12 +373,8 @@ class ImageGAN(BaseEstimator):
         pathlib.Path
         """
         check_is_fitted(self, "generator_")
-        params = self.get_params()
-        params["random_state"] = (
-            params["random_state"] if isinstance(params["random_state"], (int, type(None))) else None
-        )
         metadata = {
-            "params": params,
+            "params": stored_params(self.get_params()),
             "image_format": self.image_format_.to_dict(),
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
@@ -391,7 +387,7 @@ class ImageGAN(BaseEstimator):
 
     @classmethod
     def _from_state(cls, metadata, tensors, device="cpu"):
-        model = cls(**metadata["params"])
+        model = cls(**loaded_params(metadata["params"]))
         model.image_format_ = ImageFormat.from_dict(metadata["image_format"])
         model.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
         model.class_prior_ = np.asarray(metadata["class_prior"], dtype=float)

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from gansynth._torch_utils import resolve_device
+from gansynth.persistence import loaded_params, stored_params
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import Generator, OutputActivation
 from gansynth.tabular.schema import ColumnSpec
@@ -23,12 +24,9 @@ _PREFIX = "generator."
 
 def tabular_state(model) -> tuple[dict, dict[str, torch.Tensor]]:
     """A fitted TabularGAN's description and tensors, as ``save_model`` takes them."""
-    params = model.get_params()
-    params["generator_dim"] = list(params["generator_dim"])
-    params["discriminator_dim"] = list(params["discriminator_dim"])
-    params["random_state"] = model.seed_
     metadata = {
-        "params": params,
+        # As the model was made; the seed drawn from random_state is "seed" (sampling's stream).
+        "params": stored_params(model.get_params()),
         "columns": [spec.to_dict() for spec in model.columns_],
         "transformer": model.transformer_.to_dict(),
         "condition_counts": [c.tolist() for c in model.condition_sampler_.counts],
@@ -45,9 +43,8 @@ def restore_tabular(cls, metadata: dict, tensors: dict[str, torch.Tensor], devic
 
     Only the generator is rebuilt; the critic is not saved, so ``discriminator_`` is ``None``.
     """
-    model = cls(**metadata["params"])
-    model.device = device
-    model.device_ = resolve_device(device)
+    model = cls(**loaded_params(metadata["params"]))
+    model.device_ = resolve_device(device)  # where it runs now; the device parameter stays as made
     model.columns_ = [ColumnSpec.from_dict(c) for c in metadata["columns"]]
     model.transformer_ = DataTransformer.from_dict(metadata["transformer"], model.columns_)
     model.condition_sampler_ = ConditionSampler(
