@@ -14,6 +14,11 @@ COMMANDS = {
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
+    "timings": (
+        "benchmarks.timings",
+        "how long make demo and ImageGAN on digits take, per torch thread count",
+    ),
+    "figures": ("benchmarks.figures", "figures quoted in the README and docs, checked against their results"),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

@@ -43,8 +43,9 @@ class ImageGAN(BaseEstimator):
     ----------
     epochs : int or "auto", default="auto"
         Passes over the training images. ``"auto"`` picks enough epochs for about 1000
-        generator updates (at most 1000 epochs): about half a minute for scikit-learn's 8x8
-        digits and a few minutes for 28x28 Fashion-MNIST on one CPU thread.
+        generator updates (at most 1000 epochs). Timings on scikit-learn's digits, with one and
+        two torch threads, are on the documentation's benchmarks page (``python -m benchmarks
+        timings``).
     batch_size : int, default=64
         Images per update, at least 2 for batch norm (reduced to the number of images when there
         are fewer).
