@@ -14,6 +14,7 @@ A figure is named by a results file and a key into it:
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import json
@@ -167,7 +168,5 @@ def _text_value(text: str, key: str, source: str) -> float:
 
 
 def _close(key: str, known) -> str:
-    import difflib
-
     close = difflib.get_close_matches(key, list(known), n=3, cutoff=0.5)
     return f"did you mean {', '.join(close)}?" if close else f"{len(known)} keys known"

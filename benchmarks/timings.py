@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "timings.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "timings.md").write_text(_markdown(results, argv))
-    print(_markdown(results, argv))
+    report = _markdown(results, argv)
+    (args.out / "timings.md").write_text(report)
+    print(report)
     return 0
 
 
