@@ -14,6 +14,11 @@ COMMANDS = {
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
+    "seed-quality": (
+        "benchmarks.seed_quality",
+        "SDMetrics quality of TabularGAN on the embedded table, per seed",
+    ),
+    "threads": ("benchmarks.thread_count", "whether seeded weights depend on torch's thread count"),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

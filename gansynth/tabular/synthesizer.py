@@ -242,7 +242,8 @@ class TabularGAN(BaseEstimator):
         self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
         matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
         self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
-        # Two streams: one for the initial weights, one for training, each on the model's device.
+        # Two streams on the model's device: the initial weights (which data-parallel processes
+        # would share) and training (which each process would seed apart).
         self._build_networks(torch_generator(self.seed_, self.device_))
         training_rng = torch_generator(self.seed_ + 1, self.device_)
         self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_), training_rng)
