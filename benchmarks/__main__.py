@@ -19,6 +19,11 @@ COMMANDS = {
         "how long make demo and ImageGAN on digits take, per torch thread count",
     ),
     "figures": ("benchmarks.figures", "figures quoted in the README and docs, checked against their results"),
+    "seed-quality": (
+        "benchmarks.seed_quality",
+        "SDMetrics quality of TabularGAN on the embedded table, per seed",
+    ),
+    "threads": ("benchmarks.thread_count", "whether seeded weights depend on torch's thread count"),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

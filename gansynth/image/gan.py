@@ -12,7 +12,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._random import draw_seed, seeded_torch
+from gansynth._initialisation import build_network, empty_network
+from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
 from gansynth.image.layout import LAYOUTS, ImageFormat
 from gansynth.image.networks import Discriminator, Generator
@@ -76,7 +77,9 @@ class ImageGAN(BaseEstimator):
         is channels-first when axis 1 has 1 or 3 entries and the last axis does not, and
         channels-last in the mirror case. Other channel counts need an explicit layout.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and noise; the same seed gives the same model and
+        Seeds weight initialisation, shuffling and noise, through torch generators of the
+        model's own (numpy's and torch's global random state is never read or changed; ``None``
+        seeds from fresh operating-system entropy). The same seed gives the same model and
         samples on CPU.
     verbose : bool, default=True
         Show a progress bar during ``fit``.
@@ -194,17 +197,19 @@ class ImageGAN(BaseEstimator):
         self.device_ = device
         data = image_format.to_tensor(images).to(device)
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
-        with seeded_torch(draw_seed(self.random_state), device):
-            self._build_networks()
-            self.loss_history_ = train(
-                self._modules(),
-                data,
-                targets,
-                epochs=self.n_epochs_,
-                batch_size=batch_size,
-                class_balance=self.class_balance,
-                verbose=self.verbose,
-            )
+        # One stream on the training device, for the initial weights and then for training.
+        rng = torch_generator(draw_seed(self.random_state), device)
+        self._build_networks(rng)
+        self.loss_history_ = train(
+            self._modules(),
+            data,
+            targets,
+            epochs=self.n_epochs_,
+            batch_size=batch_size,
+            rng=rng,
+            class_balance=self.class_balance,
+            verbose=self.verbose,
+        )
         return self
 
     def _modules(self):
@@ -223,15 +228,18 @@ class ImageGAN(BaseEstimator):
             r1_gamma=self.r1_gamma,
         )
 
-    def _build_networks(self):
-        self.generator_ = self._make_generator()
-        self.discriminator_ = self._make_discriminator()
+    def _build_networks(self, rng):
+        """Both networks, their initial weights drawn from ``rng``."""
+        self.generator_ = build_network(self._make_generator, self.device_, rng)
+        self.discriminator_ = build_network(self._make_discriminator, self.device_, rng)
 
     def _width(self, value):
         if value == "auto":
             return 32 if self.image_format_.size <= 16 else 16
         return int(value)
 
+    # The factories build on torch's default device; callers put them on the meta device first
+    # (build_network, empty_network), so no weights are drawn from torch's global generator.
     def _make_generator(self):
         fmt = self.image_format_
         return Generator(
@@ -241,7 +249,7 @@ class ImageGAN(BaseEstimator):
             fmt.size,
             self._width(self.generator_width),
             self.embedding_dim,
-        ).to(self.device_)
+        )
 
     def _make_discriminator(self):
         fmt = self.image_format_
@@ -251,13 +259,13 @@ class ImageGAN(BaseEstimator):
             fmt.size,
             self._width(self.discriminator_width),
             self.spectral_norm,
-        ).to(self.device_)
+        )
 
     # Spectrally normalised modules refuse to pickle, so pickles carry state dicts and rebuild.
     _NETWORKS = {"generator_": "_make_generator", "discriminator_": "_make_discriminator"}
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ may hand out __dict__ itself
         for name in self._NETWORKS:
             if name in state:
                 state[name] = state[name].state_dict()
@@ -267,7 +275,7 @@ class ImageGAN(BaseEstimator):
         weights = {name: state.pop(name) for name in self._NETWORKS if name in state}
         super().__setstate__(state)
         for name, weights_of in weights.items():
-            network = getattr(self, self._NETWORKS[name])()
+            network = empty_network(getattr(self, self._NETWORKS[name]), self.device_)
             network.load_state_dict(weights_of)
             setattr(self, name, network.eval())
 
@@ -284,7 +292,9 @@ class ImageGAN(BaseEstimator):
             Class of each image, or one class for all. ``None`` draws classes in their training
             proportions.
         random_state : int, RandomState instance or None, default=None
-            Seed for the noise and drawn labels; the same seed gives the same images on CPU.
+            Seed for the noise and drawn labels; the same seed gives the same images on CPU,
+            also when several threads sample from one model at once. ``None`` seeds from fresh
+            operating-system entropy (numpy's and torch's global generators are never used).
         return_labels : bool, default=False
             Also return the class each image was generated for.
 
@@ -300,18 +310,14 @@ class ImageGAN(BaseEstimator):
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         seed = draw_seed(random_state)
         codes = self._label_codes(n, labels, np.random.default_rng(seed))
-        generator = self.generator_
-        was_training = generator.training
-        generator.eval()
+        rng = torch_generator(seed, self.device_)  # this call's own stream: concurrent calls are independent
+        self.generator_.eval()  # already so after fit and load; never switched back, so threads cannot race
         chunks = []
-        try:
-            with torch.no_grad(), seeded_torch(seed, self.device_):
-                for start in range(0, n, 1024):
-                    part = torch.as_tensor(codes[start : start + 1024], device=self.device_)
-                    noise = torch.randn(len(part), self.latent_dim, device=self.device_)
-                    chunks.append(generator(noise, part).cpu())
-        finally:
-            generator.train(was_training)
+        with torch.no_grad():
+            for start in range(0, n, 1024):
+                part = torch.as_tensor(codes[start : start + 1024], device=self.device_)
+                noise = torch.randn(len(part), self.latent_dim, device=self.device_, generator=rng)
+                chunks.append(self.generator_(noise, part).cpu())
         fmt = self.image_format_
         tensor = torch.cat(chunks) if chunks else torch.empty(0, fmt.channels, fmt.size, fmt.size)
         images = fmt.from_tensor(tensor)
@@ -395,7 +401,7 @@ class ImageGAN(BaseEstimator):
         model.n_epochs_ = int(metadata["n_epochs"])
         model.loss_history_ = _loss_history(metadata["loss_history"])
         model.device_ = resolve_device(device)
-        model.generator_ = model._make_generator()
+        model.generator_ = empty_network(model._make_generator, model.device_)
         prefix = "generator."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         model.generator_.load_state_dict(state, strict=True)

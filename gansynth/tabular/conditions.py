@@ -109,9 +109,9 @@ class ConditionSampler:
         self.data_index = tensor(data_index)
         self.data_valid = tensor(valid, dtype=torch.bool)
 
-    def _draw(self, batch_size: int, probabilities: torch.Tensor):
+    def _draw(self, batch_size: int, probabilities: torch.Tensor, rng: torch.Generator):
         """Positions in the conditional vector, and their column and within-column category."""
-        position = torch.multinomial(probabilities, batch_size, replacement=True)
+        position = torch.multinomial(probabilities, batch_size, replacement=True, generator=rng)
         column = self.column_of[position]
         return position, column, position - self.offsets[column]
 
@@ -119,8 +119,8 @@ class ConditionSampler:
         """Conditional vectors with one active position per row."""
         return torch.zeros(len(position), self.dim, device=self.device).scatter_(1, position[:, None], 1.0)
 
-    def sample_train(self, batch_size: int):
-        """Draw training conditions and real rows that satisfy them.
+    def sample_train(self, batch_size: int, rng: torch.Generator):
+        """Draw training conditions and real rows that satisfy them, all from ``rng``.
 
         Returns
         -------
@@ -133,19 +133,20 @@ class ConditionSampler:
         if not self.has_rows:
             raise RuntimeError("this sampler was built without training rows; it can only sample conditions")
         if self.n_columns == 0:
-            rows = torch.randint(self.n_rows, (batch_size,), device=self.device)
+            rows = torch.randint(self.n_rows, (batch_size,), device=self.device, generator=rng)
             empty = torch.zeros(batch_size, 0, device=self.device)
             return empty, None, None, rows
-        position, column, category = self._draw(batch_size, self.train_probabilities)
-        pick = (torch.rand(batch_size, device=self.device) * self.row_count[position]).long()
+        position, column, category = self._draw(batch_size, self.train_probabilities, rng)
+        uniform = torch.rand(batch_size, device=self.device, generator=rng)
+        pick = (uniform * self.row_count[position]).long()
         rows = self.sorted_rows[self.row_start[position] + pick]
         return self.one_hot(position), column, category, rows
 
-    def sample_empirical(self, batch_size: int) -> torch.Tensor:
-        """Conditions drawn at the categories' real frequencies, for unconditional sampling."""
+    def sample_empirical(self, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        """Conditions drawn at the categories' real frequencies (from ``rng``), for unconditional sampling."""
         if self.n_columns == 0:
             return torch.zeros(batch_size, 0, device=self.device)
-        position, _, _ = self._draw(batch_size, self.empirical_probabilities)
+        position, _, _ = self._draw(batch_size, self.empirical_probabilities, rng)
         return self.one_hot(position)
 
     def conditional_loss(self, raw_output: torch.Tensor, column, category) -> torch.Tensor:

@@ -12,7 +12,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._random import draw_seed, seeded_torch
+from gansynth._initialisation import build_network
+from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler, condition_codes
@@ -90,8 +91,10 @@ class TabularGAN(BaseEstimator):
     verbose : bool, default=True
         Show a progress bar with the epoch and both losses.
     random_state : int, RandomState instance or None, default=None
-        Seeds the mixtures, the weights, training and the default sampling stream. The same
-        value gives identical weights and samples on CPU.
+        Seeds the mixtures, the weights, training and the default sampling stream. The model
+        draws from numpy and torch generators of its own and never reads or changes their
+        global random state (``None`` seeds from fresh operating-system entropy). The same
+        value gives identical weights and samples on CPU with the same torch thread count.
 
     Attributes
     ----------
@@ -239,9 +242,11 @@ class TabularGAN(BaseEstimator):
         self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
         matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
         self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
-        with seeded_torch(self.seed_, self.device_):
-            self._build_networks()
-        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_))
+        # Two streams on the model's device: the initial weights (which data-parallel processes
+        # would share) and training (which each process would seed apart).
+        self._build_networks(torch_generator(self.seed_, self.device_))
+        training_rng = torch_generator(self.seed_ + 1, self.device_)
+        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_), training_rng)
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
 
@@ -279,9 +284,9 @@ class TabularGAN(BaseEstimator):
             device=self.device_,
         )
 
-    def _train(self, data: torch.Tensor) -> pd.DataFrame:
+    def _train(self, data: torch.Tensor, rng: torch.Generator) -> pd.DataFrame:
         """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
-        with seeded_torch(self.seed_ + 1, self.device_), torch_threads(self._training_threads()):
+        with torch_threads(self._training_threads()):
             modules = GANModules(
                 generator=self.generator_,
                 discriminator=self.discriminator_,
@@ -307,6 +312,7 @@ class TabularGAN(BaseEstimator):
                 self.condition_sampler_,
                 epochs=self.epochs_,
                 batch_size=self.batch_size_,
+                rng=rng,
                 verbose=self.verbose,
             )
 
@@ -340,13 +346,18 @@ class TabularGAN(BaseEstimator):
         rest = (1.0 - total) / len(others) if others else 0.0
         return [float(shares.get(name, rest)) for name in blocks_of]
 
-    def _build_networks(self) -> None:
+    def _build_networks(self, rng: torch.Generator) -> None:
+        """Both networks, their initial weights drawn from ``rng``."""
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
-        self.generator_ = Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim).to(
-            self.device_
+        self.generator_ = build_network(
+            lambda: Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim),
+            self.device_,
+            rng,
         )
-        self.discriminator_ = Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac).to(
-            self.device_
+        self.discriminator_ = build_network(
+            lambda: Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac),
+            self.device_,
+            rng,
         )
         self.activation_ = OutputActivation(self.transformer_.spans_).to(self.device_)
 
@@ -363,8 +374,9 @@ class TabularGAN(BaseEstimator):
             are generated through the conditional vector (never by rejection) and carry exactly
             these values.
         random_state : int, RandomState instance or None, default=None
-            Seed for this call; with it the output is reproducible. Without it, successive calls
-            continue one stream seeded by the constructor's ``random_state``.
+            Seed for this call; with it the output is reproducible, also when several threads
+            sample from one model at once. Without it, successive calls continue one stream
+            seeded by the constructor's ``random_state``.
         clip : bool or None, default=None
             Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
 
@@ -394,7 +406,8 @@ class TabularGAN(BaseEstimator):
         offsets = sampler.offsets.cpu().numpy()
         alphas, choices = [], []
         self.generator_.eval()
-        with seeded_torch(seed, self.device_), torch.no_grad():
+        rng = torch_generator(seed, self.device_)  # this call's own stream: concurrent calls are independent
+        with torch.no_grad():
             for start in range(0, n, _SAMPLE_CHUNK):
                 size = min(_SAMPLE_CHUNK, n - start)
                 if forced:
@@ -404,9 +417,11 @@ class TabularGAN(BaseEstimator):
                         index = torch.as_tensor(offsets[j] + codes[start : start + size], device=self.device_)
                         cond[rows, index] = 1.0
                 else:
-                    cond = sampler.sample_empirical(size)
-                noise = torch.randn(size, self.embedding_dim, device=self.device_)
-                chunk_alphas, chunk_choices = self.activation_.sample(self.generator_.generate(noise, cond))
+                    cond = sampler.sample_empirical(size, rng)
+                noise = torch.randn(size, self.embedding_dim, device=self.device_, generator=rng)
+                chunk_alphas, chunk_choices = self.activation_.sample(
+                    self.generator_.generate(noise, cond), rng
+                )
                 alphas.append(chunk_alphas.cpu().numpy())
                 choices.append(chunk_choices.cpu().numpy())
         if not alphas:
