@@ -45,7 +45,13 @@ class Partition(NamedTuple):
 
 
 def require_dask():
-    """Import ``dask.dataframe``, or raise an ``ImportError`` saying what to install."""
+    """Import ``dask.dataframe``, or raise an ``ImportError`` saying what to install.
+
+    Returns
+    -------
+    module
+        ``dask.dataframe``.
+    """
     try:
         import dask.dataframe as dd
     except ImportError as exc:
@@ -180,9 +186,17 @@ def write_partitioned(
         A tabular model file written by ``TabularGAN.save``.
     directory : str or os.PathLike
         The dataset's folder; it must not exist, or be empty. Its parent folders are created.
-    n, npartitions, conditions, random_state, clip
-        As in :func:`sample_partitioned`; with the same arguments the dataset holds the same
+    n : int
+        Rows in all.
+    npartitions : int
+        Number of partitions, each written to its own file.
+    conditions : dict or None, default=None
+        As in :func:`sample_partitioned`.
+    random_state : int, RandomState instance or None, default=None
+        As in :func:`sample_partitioned`: with the same arguments the dataset holds the same
         rows, partition ``i`` in file ``i``.
+    clip : bool or None, default=None
+        As in ``TabularGAN.sample``.
     chunk_size : int, default=100_000
         Rows generated and written at a time (one Parquet row group each).
 
@@ -335,6 +349,11 @@ def dask_client(scheduler=None, n_workers=1):
         ``n_workers`` single-threaded worker processes, closed on exit.
     n_workers : int, default=1
         Workers of the local cluster.
+
+    Yields
+    ------
+    distributed.Client
+        The connected client, closed on exit.
 
     Raises
     ------

@@ -1,6 +1,5 @@
 """Partitioned sampling on Dask: row counts, determinism, distinct partitions, and bad input."""
 
-import builtins
 import os
 
 import numpy as np
@@ -205,23 +204,6 @@ def test_cli_a_worker_that_cannot_read_the_model_is_one_line(
     err = capsys.readouterr().err
     assert "cannot read the model file" in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
-
-
-def test_without_dask_partitions_say_what_to_install(model_file, monkeypatch, capsys):
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name == "dask" or name.startswith(("dask.", "distributed")):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
-    with pytest.raises(ImportError, match=r"pip install 'gansynth\[distributed\]'"):
-        partitioned.sample_partitioned(model_file, 10, 2)
-    assert main(["sample", "-m", str(model_file), "--rows", "10", "--partitions", "2", "-o", "x"]) == 2
-    err = capsys.readouterr().err
-    assert "partitioned sampling needs Dask: pip install 'gansynth[distributed]'" in err
-    assert err.count("\n") == 1
 
 
 @pytest.mark.slow

@@ -428,7 +428,11 @@ class TabularGAN(BaseEstimator):
             Number of rows.
         chunk_size : int, default=100_000
             Rows generated and written at a time.
-        conditions, random_state, clip
+        conditions : dict or None, default=None
+            As in :meth:`sample`.
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+        clip : bool or None, default=None
             As in :meth:`sample`.
 
         Returns
