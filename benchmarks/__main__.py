@@ -13,6 +13,7 @@ COMMANDS = {
     "downstream": ("benchmarks.downstream", "does augmentation help classifiers on real test sets"),
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
+    "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

@@ -16,6 +16,8 @@ _EXPORTS = {
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",
+    "sample_partitioned": "gansynth.partitioned",
+    "write_partitioned": "gansynth.partitioned",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -6,12 +6,13 @@ fast.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
-from gansynth.io.tables import read_table, write_table
+from gansynth.io.tables import read_table
 
 
 def add_subcommands(subparsers) -> None:
@@ -89,32 +90,77 @@ def _add_fit(subparsers) -> None:
 
 
 def _run_sample(args) -> None:
+    if args.partitions is not None or args.scheduler is not None:
+        _run_sample_partitioned(args)
+        return
+    model = _sampling_model(args)
+    conditions = parse_conditions(args.condition, model)
+    model.sample_to(
+        args.output,
+        args.rows,
+        chunk_size=args.chunk_size,
+        conditions=conditions or None,
+        random_state=args.seed,
+    )
+    if str(args.output) != "-":
+        print(f"wrote {args.rows} rows to {args.output}", file=sys.stderr)
+
+
+def _sampling_model(args):
+    """The model given with -m, or one fitted on the embedded table without it."""
     from gansynth.models import load
 
-    if args.model:
-        if args.epochs or args.discrete:
-            raise CLIError(
-                "--epochs and --discrete apply only when fitting; a model is already given with -m"
-            )
-        model = load(args.model)
-        if not hasattr(model, "columns_"):
-            raise CLIError(
-                f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
-                "use 'gansynth sample-images'"
-            )
-    else:
+    if not args.model:
         from gansynth.datasets import load_student_placements
 
         print(
             "no model given: fitting on the embedded student placements table (sdmetrics demo)",
             file=sys.stderr,
         )
-        model = _fit_model(load_student_placements(), args, default_epochs=100)
-    conditions = parse_conditions(args.condition, model)
-    rows = model.sample(args.rows, conditions=conditions or None, random_state=args.seed)
-    write_table(rows, args.output)
-    if str(args.output) != "-":
-        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+        return _fit_model(load_student_placements(), args, default_epochs=100)
+    if args.epochs or args.discrete:
+        raise CLIError("--epochs and --discrete apply only when fitting; a model is already given with -m")
+    model = load(args.model)
+    if not hasattr(model, "columns_"):
+        raise CLIError(
+            f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
+            "use 'gansynth sample-images'"
+        )
+    return model
+
+
+def _run_sample_partitioned(args) -> None:
+    """``--partitions P``: a Parquet dataset of P partitions written by a Dask cluster."""
+    if args.partitions is None:
+        raise CLIError("--scheduler applies only with --partitions")
+    if args.partitions < 1:
+        raise CLIError(f"--partitions must be at least 1; got {args.partitions}")
+    if not args.model:
+        raise CLIError("--partitions needs a model file (-m): every partition loads it")
+    if str(args.output) == "-":
+        raise CLIError("--partitions writes a Parquet dataset: give its folder with -o")
+    try:
+        from gansynth.partitioned import check_output_folder, dask_client, require_dask, write_partitioned
+
+        require_dask()
+    except ImportError as exc:
+        raise CLIError(str(exc)) from None
+    conditions = parse_conditions(args.condition, _sampling_model(args))
+    check_output_folder(args.output)  # before a cluster is started
+    try:
+        with dask_client(args.scheduler, n_workers=min(args.partitions, os.cpu_count() or 1)):
+            write_partitioned(
+                args.model,
+                args.output,
+                args.rows,
+                args.partitions,
+                conditions=conditions or None,
+                random_state=args.seed,
+                chunk_size=args.chunk_size,
+            )
+    except ConnectionError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"wrote {args.rows} rows in {args.partitions} partitions to {args.output}", file=sys.stderr)
 
 
 def _add_sample(subparsers) -> None:
@@ -124,10 +170,32 @@ def _add_sample(subparsers) -> None:
     parser.add_argument("-m", "--model", default=None, help="model file from `gansynth fit`")
     parser.add_argument("--rows", type=int, required=True, help="number of rows to generate")
     parser.add_argument(
-        "-o", "--output", default="-", help="output .csv or .parquet (default: CSV on stdout)"
+        "-o",
+        "--output",
+        default="-",
+        help="output .csv or .parquet (default: CSV on stdout); with --partitions, a new folder",
     )
     parser.add_argument(
         "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column's value (repeatable)"
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=100_000,
+        help="rows generated and written at a time: memory follows it, not --rows (default: 100000)",
+    )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        metavar="P",
+        help="write a Parquet dataset of P partitions with Dask (needs gansynth[distributed])",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --partitions: a running Dask scheduler (default: a local cluster)",
     )
     _tabular_options(parser)
     parser.set_defaults(handler=_run_sample)

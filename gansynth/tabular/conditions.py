@@ -158,6 +158,41 @@ class ConditionSampler:
         return F.cross_entropy(logits, category)
 
 
+def condition_weights(shares, specs, blocks) -> list[float] | None:
+    """Per condition block, a sampling weight that gives each column named in ``shares`` its share.
+
+    Parameters
+    ----------
+    shares : dict or None
+        ``fit``'s ``condition_shares``: ``{discrete column: share in (0, 1]}``.
+    specs : list of ColumnSpec
+        The fitted columns.
+    blocks : list of tuple
+        The transformer's ``condition_blocks``.
+
+    Returns
+    -------
+    list of float or None
+        ``None`` (uniform) without shares.
+    """
+    if not shares:
+        return None
+    names = [spec.name for spec in specs]
+    blocks_of = [names[column] for column, _, _ in blocks]
+    for name, share in shares.items():
+        if name not in names or not specs[names.index(name)].is_discrete:
+            raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
+        if not 0 < share <= 1:
+            raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
+    total = sum(shares.values())
+    others = [name for name in blocks_of if name not in shares]
+    if total > 1 + 1e-9:
+        raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
+    # With no other blocks to take the rest, the named shares are used relative to each other.
+    rest = (1.0 - total) / len(others) if others else 0.0
+    return [float(shares.get(name, rest)) for name in blocks_of]
+
+
 def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndarray]:
     """Map ``{column: value or n values}`` to ``{discrete block position: category codes}``.
 
@@ -206,6 +241,46 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
             )
         codes[position[index]] = column_codes
     return codes
+
+
+def condition_codes_by_rows(conditions, n: int, specs, transformer):
+    """Check conditions for ``n`` rows now; return a function giving any rows' condition codes.
+
+    One value per column is encoded once and repeated for each requested range, so memory
+    follows the range, not ``n``; a sequence of ``n`` values is encoded whole (its caller
+    holds ``n`` values already). Every error :func:`condition_codes` would raise is raised here,
+    before any row is generated.
+
+    Parameters
+    ----------
+    conditions : dict or None
+        The user's conditions, as given to ``TabularGAN.sample``.
+    n : int
+        Rows to generate.
+    specs : list of ColumnSpec
+        The fitted columns.
+    transformer : DataTransformer
+        The fitted encoder.
+
+    Returns
+    -------
+    callable
+        ``codes_for(start, stop)``: the codes of rows ``start:stop`` per condition block.
+    """
+    if not isinstance(conditions, dict):
+        fixed, whole = condition_codes(conditions, 1, specs, transformer), {}
+    else:
+        single = {k: v for k, v in conditions.items() if not pd.api.types.is_list_like(v)}
+        fixed = condition_codes(single, 1, specs, transformer)
+        sequences = {k: v for k, v in conditions.items() if k not in single}
+        whole = condition_codes(sequences, n, specs, transformer)
+
+    def codes_for(start: int, stop: int) -> dict[int, np.ndarray]:
+        codes = {j: np.full(stop - start, c[0]) for j, c in fixed.items()}
+        codes.update({j: c[start:stop] for j, c in whole.items()})
+        return codes
+
+    return codes_for
 
 
 def _condition_values(name, value, n: int) -> pd.Series:

@@ -278,6 +278,21 @@ def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
     return pd.Series(values, name=spec.name).astype(spec.dtype)
 
 
+def category_template(specs: list[ColumnSpec]) -> pd.DataFrame:
+    """Rows holding every category of every discrete column, in the columns' output dtypes.
+
+    A table file takes its column types from the first chunk written, where a discrete column
+    may happen to be all missing and so have no type; this template gives it its real one.
+    """
+    discrete = [spec for spec in specs if spec.is_discrete and spec.categories]
+    rows = max((len(spec.categories) for spec in discrete), default=0)
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat(
+        [restore_column(spec, np.arange(rows) % len(spec.categories)) for spec in discrete], axis=1
+    )
+
+
 def _restore_datetime(spec: ColumnSpec, seconds: np.ndarray) -> pd.Series:
     step = spec.datetime_step_ns or 1
     missing = np.isnan(seconds)

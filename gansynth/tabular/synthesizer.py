@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,11 +16,13 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._initialisation import build_network
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
+from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import ConditionSampler, condition_codes
+from gansynth.tabular.conditions import ConditionSampler, condition_codes_by_rows, condition_weights
+from gansynth.tabular.generation import generate_blocks, regroup
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
-from gansynth.tabular.schema import as_frame, build_specs, restore_column
+from gansynth.tabular.schema import as_frame, build_specs, category_template, restore_column
 from gansynth.tabular.training import GANModules, train
 from gansynth.tabular.transformer import DataTransformer
 
@@ -33,10 +36,9 @@ DEFAULT_BATCH_SIZE = 500
 # loaded 2-core machine they made a small oversampler 5x slower (146 vs 31 ms per step).
 _SMALL_STEP_WORK = 5e7
 
-# Rows generated per forward pass when sampling: small enough that a chunk's activations stay in
-# cache (on adult, 8k-row chunks generate 1.45x faster than 64k-row ones), large enough that
-# Python overhead is negligible.
-_SAMPLE_CHUNK = 8_192
+# Rows per chunk when streaming: a chunk of a 20-column table is tens of megabytes while it is
+# decoded, and a Parquet row group of this size compresses well.
+DEFAULT_CHUNK_SIZE = 100_000
 
 
 class TabularGAN(BaseEstimator):
@@ -280,7 +282,7 @@ class TabularGAN(BaseEstimator):
             [s for _, s, _ in blocks],
             codes=codes,
             log_frequency=self.log_frequency,
-            column_weights=self._condition_weights(condition_shares, blocks),
+            column_weights=condition_weights(condition_shares, self.columns_, blocks),
             device=self.device_,
         )
 
@@ -327,25 +329,6 @@ class TabularGAN(BaseEstimator):
         work = self.batch_size_ * sum(p.numel() for p in self.generator_.parameters())
         return 1 if work < _SMALL_STEP_WORK else None
 
-    def _condition_weights(self, shares, blocks):
-        """Per condition block, a sampling weight that gives each named column its share."""
-        if not shares:
-            return None
-        names = [spec.name for spec in self.columns_]
-        blocks_of = [names[column] for column, _, _ in blocks]
-        for name, share in shares.items():
-            if name not in names or not self.columns_[names.index(name)].is_discrete:
-                raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
-            if not 0 < share <= 1:
-                raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
-        total = sum(shares.values())
-        others = [name for name in blocks_of if name not in shares]
-        if total > 1 + 1e-9:
-            raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
-        # With no other blocks to take the rest, the named shares are used relative to each other.
-        rest = (1.0 - total) / len(others) if others else 0.0
-        return [float(shares.get(name, rest)) for name in blocks_of]
-
     def _build_networks(self, rng: torch.Generator) -> None:
         """Both networks, their initial weights drawn from ``rng``."""
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
@@ -385,53 +368,135 @@ class TabularGAN(BaseEstimator):
         pandas.DataFrame or numpy.ndarray
             ``n`` rows with the training table's columns, order and dtypes (an array when
             ``fit`` got an array).
+
+        See Also
+        --------
+        iter_samples : The same rows, generated and returned a chunk at a time.
+        sample_to : The same rows, written to a CSV or Parquet file a chunk at a time.
         """
+        n = self._check_rows(n)
+        (rows,) = self._chunks(n, max(n, 1), conditions, random_state, clip)
+        return rows
+
+    def iter_samples(
+        self, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
+    ):
+        """Generate rows a chunk at a time, holding one chunk in memory, not ``n`` rows.
+
+        The rows do not depend on ``chunk_size``: the chunks, concatenated, equal
+        ``sample(n, conditions, random_state=random_state, clip=clip)`` whenever ``random_state``
+        is given (without it, each call draws its seed from the model's stream, as ``sample``
+        does). The arguments are checked when this method is called, before any row is made.
+
+        Parameters
+        ----------
+        n : int
+            Number of rows in all.
+        chunk_size : int, default=100_000
+            Rows per chunk; the last chunk may be shorter.
+        conditions : dict or None, default=None
+            As in :meth:`sample`: a value per discrete column, or a sequence of ``n`` values.
+        random_state : int, RandomState instance or None, default=None
+            Seed for this call, as in :meth:`sample`.
+        clip : bool or None, default=None
+            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+
+        Returns
+        -------
+        iterator of pandas.DataFrame or numpy.ndarray
+            ``ceil(n / chunk_size)`` chunks (one empty chunk when ``n`` is 0), each like
+            :meth:`sample`'s output; a DataFrame chunk's index continues from the previous one.
+
+        Examples
+        --------
+        >>> from gansynth import TabularGAN
+        >>> from gansynth.datasets import load_student_placements
+        >>> model = TabularGAN(epochs=1, verbose=False, random_state=0).fit(load_student_placements())
+        >>> [len(chunk) for chunk in model.iter_samples(250, chunk_size=100, random_state=0)]
+        [100, 100, 50]
+        """
+        n = self._check_rows(n)
+        if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive integer; got {chunk_size!r}")
+        return self._chunks(n, int(chunk_size), conditions, random_state, clip)
+
+    def sample_to(
+        self, path, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
+    ):
+        """Write ``n`` generated rows to a CSV or Parquet file, a chunk at a time.
+
+        Memory is bounded by ``chunk_size``, not by ``n``. The file is written under a temporary
+        name beside ``path`` and renamed when complete, so a failure or an interruption never
+        leaves a partial file under ``path``. With ``random_state`` given, the file holds the
+        rows ``sample(n, conditions, random_state=random_state, clip=clip)`` returns.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination: Parquet for ``.parquet`` or ``.pq`` (dtypes kept, one row group per
+            chunk), CSV otherwise; ``"-"`` writes CSV to standard output. Missing parent
+            folders are created.
+        n : int
+            Number of rows.
+        chunk_size : int, default=100_000
+            Rows generated and written at a time.
+        conditions : dict or None, default=None
+            As in :meth:`sample`.
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+        clip : bool or None, default=None
+            As in :meth:`sample`.
+
+        Returns
+        -------
+        pathlib.Path or str
+            The path written (``"-"`` for standard output).
+
+        Raises
+        ------
+        gansynth.io.tables.TableFileError
+            If the file cannot be written (a ``ValueError``; Parquet also needs pyarrow).
+        """
+        chunks = self.iter_samples(
+            n, chunk_size=chunk_size, conditions=conditions, random_state=random_state, clip=clip
+        )
+        frames = (pd.DataFrame(chunk) if isinstance(chunk, np.ndarray) else chunk for chunk in chunks)
+        write_table_chunks(frames, path, types_from=category_template(self.columns_))
+        return path if str(path) == "-" else Path(path)
+
+    def _check_rows(self, n) -> int:
         check_is_fitted(self, "generator_")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
             raise ValueError(f"n must be a non-negative integer; got {n!r}")
-        n = int(n)
-        forced = condition_codes(conditions, n, self.columns_, self.transformer_)
+        return int(n)
+
+    def _chunks(self, n: int, chunk_size: int, conditions, random_state, clip):
+        """Check the arguments and draw the call's seed now; return the lazy chunks."""
+        codes_for = condition_codes_by_rows(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
+        clip = self.clip if clip is None else clip
+        self.generator_.eval()
+        blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
+        return self._decoded(blocks, codes_for, clip)
+
+    def _decoded(self, blocks, codes_for, clip):
+        start = 0
+        for alphas, choices in blocks:
+            stop = start + len(alphas)
+            raw_columns = self.transformer_.inverse_transform(alphas, choices)
+            self._force_conditions(raw_columns, codes_for(start, stop))
+            yield self._to_output(self._to_frame(raw_columns, clip, start))
+            start = stop
+
+    def _force_conditions(self, raw_columns: list[np.ndarray], forced: dict[int, np.ndarray]) -> None:
+        """Conditioned columns carry exactly the requested codes (NaN's slot is -1 in output)."""
         for j, codes in forced.items():
             column, _, width = self.transformer_.condition_blocks[j]
             if self.columns_[column].has_nan:
                 codes = np.where(codes == width - 1, -1, codes)
             raw_columns[column] = codes
-        return self._to_output(raw_columns, self.clip if clip is None else clip)
 
-    def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` rows as (alphas, one-hot choices), the form ``inverse_transform`` decodes."""
-        sampler = self.condition_sampler_
-        offsets = sampler.offsets.cpu().numpy()
-        alphas, choices = [], []
-        self.generator_.eval()
-        rng = torch_generator(seed, self.device_)  # this call's own stream: concurrent calls are independent
-        with torch.no_grad():
-            for start in range(0, n, _SAMPLE_CHUNK):
-                size = min(_SAMPLE_CHUNK, n - start)
-                if forced:
-                    cond = torch.zeros(size, sampler.dim, device=self.device_)
-                    rows = torch.arange(size, device=self.device_)
-                    for j, codes in forced.items():
-                        index = torch.as_tensor(offsets[j] + codes[start : start + size], device=self.device_)
-                        cond[rows, index] = 1.0
-                else:
-                    cond = sampler.sample_empirical(size, rng)
-                noise = torch.randn(size, self.embedding_dim, device=self.device_, generator=rng)
-                chunk_alphas, chunk_choices = self.activation_.sample(
-                    self.generator_.generate(noise, cond), rng
-                )
-                alphas.append(chunk_alphas.cpu().numpy())
-                choices.append(chunk_choices.cpu().numpy())
-        if not alphas:
-            kinds = [span.activation for span in self.transformer_.spans_]
-            return np.zeros((0, kinds.count("tanh")), np.float32), np.zeros(
-                (0, kinds.count("softmax")), np.int64
-            )
-        return np.concatenate(alphas), np.concatenate(choices)
-
-    def _to_output(self, raw_columns: list[np.ndarray], clip: bool):
+    def _to_frame(self, raw_columns: list[np.ndarray], clip: bool, start: int = 0) -> pd.DataFrame:
         series = []
         for spec, raw in zip(self.columns_, raw_columns):
             if clip and not spec.is_discrete:
@@ -439,6 +504,11 @@ class TabularGAN(BaseEstimator):
             series.append(restore_column(spec, raw))
         frame = pd.concat(series, axis=1) if series else pd.DataFrame()
         frame.columns = [spec.name for spec in self.columns_]
+        if start:
+            frame.index = pd.RangeIndex(start, start + len(frame))
+        return frame
+
+    def _to_output(self, frame: pd.DataFrame):
         if self.input_format_["type"] == "ndarray":
             return frame.to_numpy(dtype=np.dtype(self.input_format_["dtype"]))
         return frame
