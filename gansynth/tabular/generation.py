@@ -2,7 +2,8 @@
 
 The generator always runs on blocks of :data:`GENERATION_BLOCK` rows counted from the first row,
 whatever chunk size the caller asks for, and all of a call's random draws come from one
-``torch.Generator`` of the call's own (so threads can sample one model at once). So the rows do not depend on how they are chunked:
+``torch.Generator`` of the call's own (so threads can sample one model at once). So the rows do
+not depend on how they are chunked:
 ``sample(n)`` and the concatenated chunks of a streamed ``n`` rows are the same rows.
 """
 
