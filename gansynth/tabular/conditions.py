@@ -199,12 +199,33 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         column_codes = transformer.encoders_[index].codes(values)
         if (column_codes < 0).any():
             unknown = values[column_codes < 0].unique()[:5].tolist()
-            known = spec.categories + (["NaN"] if spec.has_nan else [])
             raise ValueError(
-                f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
+                f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
             )
         codes[position[index]] = column_codes
     return codes
+
+
+def condition_levels(conditions, n: int, specs, transformer) -> dict[int, np.ndarray]:
+    """``{column index: category index per row}`` (``-1`` for missing) that conditioned rows carry.
+
+    The values must already have passed :func:`condition_codes`. For a column whose rare levels
+    are grouped, the condition code says only "other"; this keeps the value the user asked for.
+    """
+    names = [spec.name for spec in specs]
+    levels = {}
+    for name, value in (conditions or {}).items():
+        index = names.index(name)
+        levels[index] = transformer.encoders_[index].levels(_condition_values(name, value, n))
+    return levels
+
+
+def _known(spec, shown: int = 20) -> str:
+    """The column's values for an error message, cut short when there are many."""
+    known = spec.categories + (["NaN"] if spec.has_nan else [])
+    if len(known) <= shown:
+        return str(known)
+    return f"{known[:shown]}... ({len(known):,} in all)"
 
 
 def _condition_values(name, value, n: int) -> pd.Series:

@@ -15,7 +15,8 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import ConditionSampler, condition_codes
+from gansynth.tabular.conditions import ConditionSampler, condition_codes, condition_levels
+from gansynth.tabular.encoded import EncodedRows
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
 from gansynth.tabular.schema import as_frame, build_specs, restore_column
@@ -76,6 +77,16 @@ class TabularGAN(BaseEstimator):
         Most mixture modes per numeric column.
     mixture_max_rows : int, default=10_000
         Each numeric column's mixture is fitted on a random subsample of at most this many rows.
+    max_categories : int or None, default=1000
+        Most one-hot slots for a categorical column's values. A column with more distinct values
+        keeps its ``max_categories - 1`` most frequent ones (among those seen at least twice) and
+        groups the rest into one "other" slot, so memory and time no longer grow with its
+        cardinality; a warning names the column and what was grouped. A generated "other"
+        takes a grouped value drawn at its training frequency, independently of the other
+        columns, and conditioning on a grouped value is exact (the generator is conditioned on
+        "other" and the value is set). A column whose values are all distinct keeps none: its
+        values are resampled from the training values. ``None`` never groups (a column of
+        50,000 levels then needs gigabytes).
     clip : bool, default=True
         Clip sampled numeric values to the training range.
     n_jobs : int or None, default=None
@@ -139,6 +150,7 @@ class TabularGAN(BaseEstimator):
         log_frequency=True,
         max_modes=10,
         mixture_max_rows=10_000,
+        max_categories=1000,
         clip=True,
         n_jobs=None,
         torch_threads="auto",
@@ -160,6 +172,7 @@ class TabularGAN(BaseEstimator):
         self.log_frequency = log_frequency
         self.max_modes = max_modes
         self.mixture_max_rows = mixture_max_rows
+        self.max_categories = max_categories
         self.clip = clip
         self.n_jobs = n_jobs
         self.torch_threads = torch_threads
@@ -183,6 +196,7 @@ class TabularGAN(BaseEstimator):
         "log_frequency": ["boolean"],
         "max_modes": [Interval(numbers.Integral, 1, None, closed="left")],
         "mixture_max_rows": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "clip": ["boolean"],
         "n_jobs": [numbers.Integral, None],
         "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
@@ -236,12 +250,14 @@ class TabularGAN(BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
-        self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
-        matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
-        self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
+        self.transformer_ = DataTransformer(
+            self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_, max_categories=self.max_categories
+        )
+        rows = self.transformer_.fit(frame, self.columns_).encode_rows(frame)
+        self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
         with seeded_torch(self.seed_, self.device_):
             self._build_networks()
-        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_))
+        self.loss_history_ = self._train(rows.to(self.device_))
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
 
@@ -261,13 +277,13 @@ class TabularGAN(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
 
-    def _condition_sampler(self, matrix: np.ndarray, condition_shares) -> ConditionSampler:
-        """Training-by-sampling over the encoded matrix's condition blocks."""
+    def _condition_sampler(self, rows: EncodedRows, condition_shares) -> ConditionSampler:
+        """Training-by-sampling over the encoded rows' condition blocks."""
         blocks = self.transformer_.condition_blocks
         codes = (
-            np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1)
+            np.stack([rows.block_codes(s, w) for _, s, w in blocks], axis=1)
             if blocks
-            else np.zeros((len(matrix), 0))
+            else np.zeros((len(rows), 0))
         )
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
         return ConditionSampler(
@@ -279,7 +295,7 @@ class TabularGAN(BaseEstimator):
             device=self.device_,
         )
 
-    def _train(self, data: torch.Tensor) -> pd.DataFrame:
+    def _train(self, data: EncodedRows) -> pd.DataFrame:
         """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
         with seeded_torch(self.seed_ + 1, self.device_), torch_threads(self._training_threads()):
             modules = GANModules(
@@ -361,7 +377,8 @@ class TabularGAN(BaseEstimator):
         conditions : dict or None, default=None
             ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
             are generated through the conditional vector (never by rejection) and carry exactly
-            these values.
+            these values; a value grouped as "other" (see ``max_categories``) conditions the
+            generator on "other".
         random_state : int, RandomState instance or None, default=None
             Seed for this call; with it the output is reproducible. Without it, successive calls
             continue one stream seeded by the constructor's ``random_state``.
@@ -380,12 +397,11 @@ class TabularGAN(BaseEstimator):
         n = int(n)
         forced = condition_codes(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
-        for j, codes in forced.items():
-            column, _, width = self.transformer_.condition_blocks[j]
-            if self.columns_[column].has_nan:
-                codes = np.where(codes == width - 1, -1, codes)
-            raw_columns[column] = codes
+        # Its own stream for the values of grouped categorical levels, apart from torch's.
+        rng = np.random.default_rng(seed)
+        raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed), rng=rng)
+        for column, levels in condition_levels(conditions, n, self.columns_, self.transformer_).items():
+            raw_columns[column] = levels
         return self._to_output(raw_columns, self.clip if clip is None else clip)
 
     def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
