@@ -77,7 +77,7 @@ class TabularGAN(BaseEstimator):
         Most mixture modes per numeric column.
     mixture_max_rows : int, default=10_000
         Each numeric column's mixture is fitted on a random subsample of at most this many rows.
-    max_categories : int or None, default=1000
+    max_categories : int or None, default=500
         Most one-hot slots for a categorical column's values. A column with more distinct values
         keeps its ``max_categories - 1`` most frequent ones (among those seen at least twice) and
         groups the rest into one "other" slot, so memory and time no longer grow with its
@@ -150,7 +150,7 @@ class TabularGAN(BaseEstimator):
         log_frequency=True,
         max_modes=10,
         mixture_max_rows=10_000,
-        max_categories=1000,
+        max_categories=500,
         clip=True,
         n_jobs=None,
         torch_threads="auto",
