@@ -14,6 +14,10 @@ COMMANDS = {
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
+    "cardinality": (
+        "benchmarks.high_cardinality",
+        "high-cardinality categorical columns: memory, epoch time, fidelity",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

@@ -235,9 +235,8 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         column_codes = transformer.encoders_[index].codes(values)
         if (column_codes < 0).any():
             unknown = values[column_codes < 0].unique()[:5].tolist()
-            known = spec.categories + (["NaN"] if spec.has_nan else [])
             raise ValueError(
-                f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
+                f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
             )
         codes[position[index]] = column_codes
     return codes
@@ -281,6 +280,40 @@ def condition_codes_by_rows(conditions, n: int, specs, transformer):
         return codes
 
     return codes_for
+
+
+def condition_levels_by_rows(conditions, n: int, specs, transformer):
+    """Like :func:`condition_codes_by_rows`, for the category index each conditioned row carries.
+
+    The values must already have passed :func:`condition_codes`. For a column whose rare levels
+    are grouped, the condition code says only "other"; this keeps the value the user asked for.
+    ``levels_for(start, stop)`` gives ``{column index: category index per row}`` (``-1`` for
+    missing); one value per column is encoded once, so memory follows the range, not ``n``.
+    """
+    names = [spec.name for spec in specs]
+    fixed, whole = {}, {}
+    for name, value in (conditions or {}).items():
+        index = names.index(name)
+        encoder = transformer.encoders_[index]
+        if pd.api.types.is_list_like(value):
+            whole[index] = encoder.levels(_condition_values(name, value, n))
+        else:
+            fixed[index] = encoder.levels(_condition_values(name, value, 1))[0]
+
+    def levels_for(start: int, stop: int) -> dict[int, np.ndarray]:
+        levels = {index: np.full(stop - start, level) for index, level in fixed.items()}
+        levels.update({index: values[start:stop] for index, values in whole.items()})
+        return levels
+
+    return levels_for
+
+
+def _known(spec, shown: int = 20) -> str:
+    """The column's values for an error message, cut short when there are many."""
+    known = spec.categories + (["NaN"] if spec.has_nan else [])
+    if len(known) <= shown:
+        return str(known)
+    return f"{known[:shown]}... ({len(known):,} in all)"
 
 
 def _condition_values(name, value, n: int) -> pd.Series:

@@ -44,6 +44,9 @@ _KEYS = ("params", "columns", "transformer", "condition_counts", "input_format",
 # datetime64[ns] holds about +-292 years around 1970: seconds beyond this cannot become timestamps.
 _MAX_EPOCH_SECONDS = 9.2e9
 _MAX_COUNT = 2**53
+# Most levels of a column whose rare levels are grouped: the levels live in the JSON header, which
+# persistence bounds at 64 MiB; 2**22 short strings and their counts fit in it.
+_MAX_LEVELS = 2**22
 
 
 def tabular_tensors(description: dict) -> TensorSpecs:
@@ -73,8 +76,8 @@ def tabular_tensors(description: dict) -> TensorSpecs:
     names = [(type(c["name"]), c["name"]) for c in columns]
     if len(set(names)) != len(names):
         raise invalid("columns", "have duplicate names")
-    data_widths, condition_widths = _transformer(description["transformer"], columns)
-    _condition_counts(description["condition_counts"], condition_widths)
+    data_widths, condition_widths, level_counts = _transformer(description["transformer"], columns)
+    _condition_counts(description["condition_counts"], condition_widths, level_counts)
     _input_format(description["input_format"])
     integer(description["seed"], "seed", 0, 2**32 - 1)
     loss_history(description["loss_history"], "loss_history")
@@ -164,35 +167,42 @@ def _numeric_column(column, dtype, where: str) -> None:
 
 
 def _discrete_column(column, dtype, where: str) -> None:
-    categories = distinct_scalars(column["categories"], f"{where}.categories")
+    categories = distinct_scalars(column["categories"], f"{where}.categories", _MAX_LEVELS)
     if column["kind"] == "boolean" and not all(isinstance(c, bool) for c in categories):
         raise invalid(f"{where}.categories", "of a boolean column must be true/false")
     if column["dtype_categories"] is not None:
         if not isinstance(dtype, pd.CategoricalDtype):
             raise invalid(f"{where}.dtype_categories", "must be null unless the dtype is 'category'")
-        declared = distinct_scalars(column["dtype_categories"], f"{where}.dtype_categories")
+        declared = distinct_scalars(column["dtype_categories"], f"{where}.dtype_categories", _MAX_LEVELS)
         if not set(categories) <= set(declared):
             raise invalid(f"{where}.dtype_categories", "must include every category")
 
 
-def _transformer(value, columns: list) -> tuple[list[int], list[int]]:
-    """Check the encoders against their columns; return the data and condition block widths."""
+def _transformer(value, columns: list) -> tuple[list[int], list[int], list]:
+    """Check the encoders against their columns.
+
+    Returns the data and condition block widths, and per condition block the counts its first
+    slots must hold (a grouped column's kept levels and "other"), or None.
+    """
     record(value, "transformer", ("max_modes", "max_rows", "random_state", "encoders"))
     max_modes = integer(value["max_modes"], "transformer.max_modes", 1, MAX_CATEGORIES)
     integer(value["max_rows"], "transformer.max_rows", 1, 2**63 - 1)
     integer(value["random_state"], "transformer.random_state", 0, 2**32 - 1)
     encoders = array(value["encoders"], "transformer.encoders", len(columns), len(columns))
-    data_widths, condition_widths = [], []
+    data_widths, condition_widths, level_counts = [], [], []
     for i, (encoder, column) in enumerate(zip(encoders, columns)):
         where = f"transformer.encoders[{i}]"
         has_nan = column["nan_rate"] > 0
         if column["kind"] in DISCRETE_KINDS:
-            record(encoder, where, ("type", "categories", "has_nan"))
-            if encoder["type"] != "discrete" or encoder["categories"] != column["categories"]:
-                raise invalid(where, f"does not encode the categories of column {shown(column['name'])}")
-            width = len(column["categories"]) + has_nan
+            if isinstance(encoder, dict) and encoder.get("type") == "grouped":
+                slot_counts = _grouped_encoder(encoder, len(column["categories"]), where)
+            else:
+                _discrete_encoder(encoder, column, f"columns[{i}]", where)
+                slot_counts = None
+            width = (len(slot_counts) if slot_counts else len(column["categories"])) + has_nan
             data_widths.append(width)
             condition_widths.append(width)
+            level_counts.append(slot_counts)
         else:
             record(encoder, where, ("type", "means", "stds", "weights", "has_nan"))
             if encoder["type"] != "numeric":
@@ -204,17 +214,48 @@ def _transformer(value, columns: list) -> tuple[list[int], list[int]]:
             data_widths.append(1 + n_modes + has_nan)
             if has_nan:
                 condition_widths.append(n_modes + 1)
+                level_counts.append(None)
         if boolean(encoder["has_nan"], f"{where}.has_nan") != has_nan:
             raise invalid(f"{where}.has_nan", "disagrees with the column's nan_rate")
-    return data_widths, condition_widths
+    return data_widths, condition_widths, level_counts
 
 
-def _condition_counts(value, widths: list[int]) -> None:
+def _discrete_encoder(encoder, column, column_where: str, where: str) -> None:
+    array(column["categories"], f"{column_where}.categories", 1, MAX_CATEGORIES)
+    record(encoder, where, ("type", "categories", "has_nan"))
+    if encoder["type"] != "discrete" or encoder["categories"] != column["categories"]:
+        raise invalid(where, f"does not encode the categories of column {shown(column['name'])}")
+
+
+def _grouped_encoder(encoder, n_levels: int, where: str) -> list[int]:
+    """Check a grouped encoder's level counts and kept levels; return its slots' counts.
+
+    The kept levels are distinct, ascending indices into the column's categories, at least one
+    level is left for "other", and every level has a positive count, all adding up to at most
+    ``_MAX_COUNT`` rows (the sampler's running sums stay exact in int64).
+    """
+    record(encoder, where, ("type", "kept", "counts", "has_nan"))
+    counts = array(encoder["counts"], f"{where}.counts", n_levels, n_levels)
+    if not all(type(count) is int and 1 <= count <= _MAX_COUNT for count in counts):
+        raise invalid(f"{where}.counts", f"must hold integers in [1, {_MAX_COUNT}]")
+    if sum(counts) > _MAX_COUNT:
+        raise invalid(f"{where}.counts", f"must add up to at most {_MAX_COUNT}")
+    kept = array(encoder["kept"], f"{where}.kept", 0, min(n_levels, MAX_CATEGORIES) - 1)
+    previous = -1
+    for level in kept:
+        previous = integer(level, f"{where}.kept", previous + 1, n_levels - 1)
+    kept_counts = [counts[level] for level in kept]
+    return kept_counts + [sum(counts) - sum(kept_counts)]
+
+
+def _condition_counts(value, widths: list[int], level_counts: list) -> None:
     blocks = array(value, "condition_counts", len(widths), len(widths))
     totals = set()
-    for j, (counts, width) in enumerate(zip(blocks, widths)):
+    for j, (counts, width, slots) in enumerate(zip(blocks, widths, level_counts)):
         for count in array(counts, f"condition_counts[{j}]", width, width):
             integer(count, f"condition_counts[{j}]", 0, _MAX_COUNT)
+        if slots is not None and counts[: len(slots)] != slots:
+            raise invalid(f"condition_counts[{j}]", "disagrees with the grouped levels' counts")
         totals.add(sum(counts))
     if 0 in totals or len(totals) > 1:
         raise invalid("condition_counts", "must each add up to the same positive number of rows")

@@ -18,7 +18,13 @@ from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import ConditionSampler, condition_codes_by_rows, condition_weights
+from gansynth.tabular.conditions import (
+    ConditionSampler,
+    condition_codes_by_rows,
+    condition_levels_by_rows,
+    condition_weights,
+)
+from gansynth.tabular.encoded import EncodedRows
 from gansynth.tabular.generation import generate_blocks, regroup
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
@@ -79,6 +85,16 @@ class TabularGAN(BaseEstimator):
         Most mixture modes per numeric column.
     mixture_max_rows : int, default=10_000
         Each numeric column's mixture is fitted on a random subsample of at most this many rows.
+    max_categories : int or None, default=500
+        Most one-hot slots for a categorical column's values. A column with more distinct values
+        keeps its ``max_categories - 1`` most frequent ones (among those seen at least twice) and
+        groups the rest into one "other" slot, so memory and time no longer grow with its
+        cardinality; a warning names the column and what was grouped. A generated "other"
+        takes a grouped value drawn at its training frequency, independently of the other
+        columns, and conditioning on a grouped value is exact (the generator is conditioned on
+        "other" and the value is set). A column whose values are all distinct keeps none: its
+        values are resampled from the training values. ``None`` never groups (a column of
+        50,000 levels then needs gigabytes).
     clip : bool, default=True
         Clip sampled numeric values to the training range.
     n_jobs : int or None, default=None
@@ -144,6 +160,7 @@ class TabularGAN(BaseEstimator):
         log_frequency=True,
         max_modes=10,
         mixture_max_rows=10_000,
+        max_categories=500,
         clip=True,
         n_jobs=None,
         torch_threads="auto",
@@ -165,6 +182,7 @@ class TabularGAN(BaseEstimator):
         self.log_frequency = log_frequency
         self.max_modes = max_modes
         self.mixture_max_rows = mixture_max_rows
+        self.max_categories = max_categories
         self.clip = clip
         self.n_jobs = n_jobs
         self.torch_threads = torch_threads
@@ -188,6 +206,7 @@ class TabularGAN(BaseEstimator):
         "log_frequency": ["boolean"],
         "max_modes": [Interval(numbers.Integral, 1, None, closed="left")],
         "mixture_max_rows": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "clip": ["boolean"],
         "n_jobs": [numbers.Integral, None],
         "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
@@ -241,14 +260,16 @@ class TabularGAN(BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
-        self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
-        matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
-        self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
+        self.transformer_ = DataTransformer(
+            self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_, max_categories=self.max_categories
+        )
+        rows = self.transformer_.fit(frame, self.columns_).encode_rows(frame)
+        self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
         # Two streams on the model's device: the initial weights (which data-parallel processes
         # would share) and training (which each process would seed apart).
         self._build_networks(torch_generator(self.seed_, self.device_))
         training_rng = torch_generator(self.seed_ + 1, self.device_)
-        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_), training_rng)
+        self.loss_history_ = self._train(rows.to(self.device_), training_rng)
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
 
@@ -268,13 +289,13 @@ class TabularGAN(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
 
-    def _condition_sampler(self, matrix: np.ndarray, condition_shares) -> ConditionSampler:
-        """Training-by-sampling over the encoded matrix's condition blocks."""
+    def _condition_sampler(self, rows: EncodedRows, condition_shares) -> ConditionSampler:
+        """Training-by-sampling over the encoded rows' condition blocks."""
         blocks = self.transformer_.condition_blocks
         codes = (
-            np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1)
+            np.stack([rows.block_codes(s, w) for _, s, w in blocks], axis=1)
             if blocks
-            else np.zeros((len(matrix), 0))
+            else np.zeros((len(rows), 0))
         )
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
         return ConditionSampler(
@@ -286,7 +307,7 @@ class TabularGAN(BaseEstimator):
             device=self.device_,
         )
 
-    def _train(self, data: torch.Tensor, rng: torch.Generator) -> pd.DataFrame:
+    def _train(self, data: EncodedRows, rng: torch.Generator) -> pd.DataFrame:
         """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
         with torch_threads(self._training_threads()):
             modules = GANModules(
@@ -355,7 +376,8 @@ class TabularGAN(BaseEstimator):
         conditions : dict or None, default=None
             ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
             are generated through the conditional vector (never by rejection) and carry exactly
-            these values.
+            these values; a value grouped as "other" (see ``max_categories``) conditions the
+            generator on "other".
         random_state : int, RandomState instance or None, default=None
             Seed for this call; with it the output is reproducible, also when several threads
             sample from one model at once. Without it, successive calls continue one stream
@@ -474,27 +496,26 @@ class TabularGAN(BaseEstimator):
         """Check the arguments and draw the call's seed now; return the lazy chunks."""
         codes_for = condition_codes_by_rows(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
+        levels_for = condition_levels_by_rows(conditions, n, self.columns_, self.transformer_)
         clip = self.clip if clip is None else clip
         self.generator_.eval()
         blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
-        return self._decoded(blocks, codes_for, clip)
+        # One numpy stream per column for the values of grouped categorical levels, apart from
+        # torch's, consumed in row order so that the rows do not depend on the chunk size.
+        level_rngs = [np.random.default_rng([seed, index]) for index in range(len(self.columns_))]
+        return self._decoded(blocks, levels_for, level_rngs, clip)
 
-    def _decoded(self, blocks, codes_for, clip):
+    def _decoded(self, blocks, levels_for, level_rngs, clip):
         start = 0
         for alphas, choices in blocks:
             stop = start + len(alphas)
-            raw_columns = self.transformer_.inverse_transform(alphas, choices)
-            self._force_conditions(raw_columns, codes_for(start, stop))
+            raw_columns = self.transformer_.inverse_transform(alphas, choices, rng=level_rngs)
+            # Conditioned columns carry exactly the requested values (the code alone says only
+            # "other" for a grouped level).
+            for column, levels in levels_for(start, stop).items():
+                raw_columns[column] = levels
             yield self._to_output(self._to_frame(raw_columns, clip, start))
             start = stop
-
-    def _force_conditions(self, raw_columns: list[np.ndarray], forced: dict[int, np.ndarray]) -> None:
-        """Conditioned columns carry exactly the requested codes (NaN's slot is -1 in output)."""
-        for j, codes in forced.items():
-            column, _, width = self.transformer_.condition_blocks[j]
-            if self.columns_[column].has_nan:
-                codes = np.where(codes == width - 1, -1, codes)
-            raw_columns[column] = codes
 
     def _to_frame(self, raw_columns: list[np.ndarray], clip: bool, start: int = 0) -> pd.DataFrame:
         series = []
