@@ -16,6 +16,10 @@ _EXPORTS = {
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",
+    "FunctionalDependency": "gansynth.tabular.constraints",
+    "MissingTogether": "gansynth.tabular.constraints",
+    "Inequality": "gansynth.tabular.constraints",
+    "RangeByCategory": "gansynth.tabular.constraints",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

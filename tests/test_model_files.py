@@ -205,6 +205,7 @@ def _set(*keys, value):
 
 def _add_category(model):
     model["columns"][2]["categories"].append("purple")
+    model["engine_columns"][2]["categories"].append("purple")
     model["transformer"]["encoders"][2]["categories"].append("purple")
     model["condition_counts"][0].append(0)
 

@@ -16,6 +16,8 @@ from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler, condition_codes
+from gansynth.tabular.logic_detection import learn_logic
+from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
 from gansynth.tabular.schema import as_frame, build_specs, restore_column
@@ -99,6 +101,11 @@ class TabularGAN(BaseEstimator):
         The training length and batch actually used (``"auto"`` resolved).
     columns_ : list of ColumnSpec
         The inferred kind, dtype, range and categories of each column.
+    constraints_ : list of constraint records
+        The table's logic that sampling keeps by construction, detected or declared (see
+        ``fit``'s ``constraints``): :class:`~gansynth.FunctionalDependency`,
+        :class:`~gansynth.MissingTogether`, :class:`~gansynth.Inequality` and
+        :class:`~gansynth.RangeByCategory` records; ``str(record)`` reads as a sentence.
     transformer_ : DataTransformer
         The fitted encoder.
     generator_ : Generator
@@ -201,7 +208,9 @@ class TabularGAN(BaseEstimator):
             if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
                 raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
 
-    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
+    def fit(
+        self, data, discrete_columns="auto", column_kinds=None, condition_shares=None, constraints="auto"
+    ):
         """Fit the GAN on a table.
 
         Parameters
@@ -221,7 +230,22 @@ class TabularGAN(BaseEstimator):
             block is conditioned on equally often. When the named columns are the only condition
             blocks, their shares are relative. A label that will be sampled conditionally,
             as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
-            share.
+            share. A column named here is never derived from others (see ``constraints``).
+        constraints : "auto", None or list, default="auto"
+            The table's own logic, kept by construction when sampling (never by rejection) and
+            listed in ``constraints_``. ``"auto"`` detects four kinds: functional dependencies
+            (a column determined by one or two discrete columns), missingness groups (numeric
+            columns missing on the same rows, or exactly when a discrete column takes some
+            values), inequalities ``low <= high`` and numeric ranges set by a category. A
+            record is detected only when it holds on every row and has enough support (see
+            :mod:`gansynth.tabular.logic_detection` for the rule and the bound on its cost).
+            ``None`` or ``[]`` keeps no logic. A list mixes kind names to detect
+            (``"functional_dependency"``, ``"missing_together"``, ``"inequality"``,
+            ``"range_by_category"``, or ``"auto"`` for all four) with records you declare, such
+            as ``Inequality("start", "end")``; declared records must hold on every row (a
+            ``ValueError`` names the rows' count and the columns otherwise) and win over
+            detected ones that conflict. Refitting with a filtered ``model.constraints_`` keeps
+            exactly those records.
 
         Returns
         -------
@@ -236,8 +260,9 @@ class TabularGAN(BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
+        table, specs = self._learn_logic(frame, constraints, condition_shares)
         self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
-        matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
+        matrix = self.transformer_.fit(table, specs).transform(table)
         self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
         with seeded_torch(self.seed_, self.device_):
             self._build_networks()
@@ -260,6 +285,15 @@ class TabularGAN(BaseEstimator):
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
+
+    def _learn_logic(self, frame: pd.DataFrame, constraints, condition_shares):
+        """Learn ``constraints_``; return the table the engine learns in its place, and its columns."""
+        self.constraints_ = learn_logic(frame, self.columns_, constraints, protected=condition_shares or ())
+        self._logic_ = LogicTransform(self.constraints_, self.columns_)
+        if not self.constraints_:
+            return frame, self.columns_
+        table, kinds = self._logic_.engine_table(frame, np.random.default_rng([self.seed_, 2]))
+        return table, build_specs(table, "auto", kinds)
 
     def _condition_sampler(self, matrix: np.ndarray, condition_shares) -> ConditionSampler:
         """Training-by-sampling over the encoded matrix's condition blocks."""
@@ -325,10 +359,11 @@ class TabularGAN(BaseEstimator):
         """Per condition block, a sampling weight that gives each named column its share."""
         if not shares:
             return None
-        names = [spec.name for spec in self.columns_]
+        specs = self.transformer_.specs_
+        names = [spec.name for spec in specs]
         blocks_of = [names[column] for column, _, _ in blocks]
         for name, share in shares.items():
-            if name not in names or not self.columns_[names.index(name)].is_discrete:
+            if name not in names or not specs[names.index(name)].is_discrete:
                 raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
             if not 0 < share <= 1:
                 raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
@@ -361,7 +396,9 @@ class TabularGAN(BaseEstimator):
         conditions : dict or None, default=None
             ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
             are generated through the conditional vector (never by rejection) and carry exactly
-            these values.
+            these values. A column derived from others (a functional dependency in
+            ``constraints_``) can be a condition too, whatever its kind: its determinants are
+            conditioned on a training combination that gives the value.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; with it the output is reproducible. Without it, successive calls
             continue one stream seeded by the constructor's ``random_state``.
@@ -378,15 +415,18 @@ class TabularGAN(BaseEstimator):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
             raise ValueError(f"n must be a non-negative integer; got {n!r}")
         n = int(n)
-        forced = condition_codes(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
+        clip = self.clip if clip is None else clip
+        conditions = self._logic_.engine_conditions(conditions, n, np.random.default_rng([seed, 1]))
+        specs = self.transformer_.specs_
+        forced = condition_codes(conditions, n, specs, self.transformer_)
         raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
         for j, codes in forced.items():
             column, _, width = self.transformer_.condition_blocks[j]
-            if self.columns_[column].has_nan:
+            if specs[column].has_nan:
                 codes = np.where(codes == width - 1, -1, codes)
             raw_columns[column] = codes
-        return self._to_output(raw_columns, self.clip if clip is None else clip)
+        return self._to_output(self._logic_.decode(raw_columns, specs, clip), clip)
 
     def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` rows as (alphas, one-hot choices), the form ``inverse_transform`` decodes."""
