@@ -14,6 +14,10 @@ COMMANDS = {
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
+    "demo-fidelity": (
+        "benchmarks.demo_fidelity",
+        "the make-demo table of issue #12: does the demo's output keep the table's logic",
+    ),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

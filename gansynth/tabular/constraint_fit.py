@@ -25,9 +25,11 @@ def column_arrays(frame: pd.DataFrame, specs) -> dict:
     for spec in specs:
         series = frame[spec.name]
         if spec.is_discrete:
-            values = series.astype(object).where(series.notna().to_numpy(), None)
+            missing = series.isna().to_numpy()
+            # pd.NA cannot be compared: missing values become None before the lookup.
+            values = series.astype(object).where(~missing, None) if missing.any() else series
             codes = pd.Index(spec.categories, dtype=object).get_indexer(values)
-            arrays[spec.name] = np.where(series.isna().to_numpy(), -1, codes).astype(np.int64)
+            arrays[spec.name] = np.where(missing, -1, codes).astype(np.int64)
         else:
             arrays[spec.name] = numeric_values(series, spec.kind)
     return arrays

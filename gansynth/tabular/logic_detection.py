@@ -131,9 +131,9 @@ def detect_logic(arrays: dict, specs: list, kinds=KIND_NAMES, protected=()) -> l
     discrete = [
         s for s in specs if s.is_discrete and n / (len(s.categories) + s.has_nan) >= MIN_ROWS_PER_VALUE
     ]
-    discrete = discrete[:MAX_COLUMNS]
+    discrete = {s.name: value_ids(arrays[s.name], s)[0] for s in discrete[:MAX_COLUMNS]}
     if "missing_together" in kinds:
-        for columns, when in _missing_groups(arrays, numeric, discrete):
+        for columns, when in _missing_groups(arrays, numeric, discrete, n):
             found.append(fit_record(MissingTogether(columns, when), arrays, by_name)[0])
     highs = set()
     if "inequality" in kinds:
@@ -175,9 +175,13 @@ def _surviving(key: np.ndarray, matrix: np.ndarray, candidates: list, sample: np
 def _dependencies(arrays, specs, n, protected) -> list[tuple[tuple, object]]:
     """``(determinants, column)`` pairs: single determinants first, then pairs."""
     targets, ids = [], []
+    sample = _spaced(n, PREFILTER_ROWS)
     for spec in specs:
+        # Most numeric columns show more than MAX_LEVELS values in the sample alone.
+        if not spec.is_discrete and len(np.unique(arrays[spec.name][sample])) > MAX_LEVELS:
+            continue
         column_ids, values = value_ids(arrays[spec.name], spec)
-        if len(np.unique(column_ids)) >= 2 and (spec.is_discrete or len(values) <= MAX_LEVELS):
+        if len(values) >= 2 and (spec.is_discrete or len(values) <= MAX_LEVELS):
             targets.append(spec.name)
             ids.append(column_ids)
     targets, matrix = targets[: 2 * MAX_COLUMNS], np.stack(ids[: 2 * MAX_COLUMNS], axis=1) if ids else None
@@ -192,7 +196,6 @@ def _dependencies(arrays, specs, n, protected) -> list[tuple[tuple, object]]:
     ][:MAX_COLUMNS]
     if matrix is None or not determinants:
         return []
-    sample = _spaced(n, PREFILTER_ROWS)
     holds = {}
     for name in determinants:
         candidates = [j for j, t in enumerate(targets) if t != name]
@@ -234,7 +237,7 @@ def _pair_dependencies(arrays, roots, targets, matrix, remaining, levels, n, sam
         if a in derived or b in derived:
             continue
         key = arrays[a] * levels[b] + arrays[b]
-        if n / len(np.unique(key)) < MIN_ROWS_PER_VALUE:
+        if n / np.count_nonzero(np.bincount(key)) < MIN_ROWS_PER_VALUE:
             continue
         candidates = [j for j in remaining if targets[j] not in (a, b) and targets[j] not in derived | used]
         held = _surviving(key, matrix, candidates, sample)
@@ -247,27 +250,33 @@ def _pair_dependencies(arrays, roots, targets, matrix, remaining, levels, n, sam
 
 
 # --------------------------------------------------------------------- missingness groups
-def _missing_groups(arrays, numeric, discrete) -> list[tuple[tuple, object]]:
+def _missing_groups(arrays, numeric, discrete: dict, n: int) -> list[tuple[tuple, object]]:
     """Numeric columns with the same missing rows, and the discrete column that says when, if any."""
     groups: dict[bytes, list] = {}
     for spec in numeric:
         missing = np.isnan(arrays[spec.name])
         if missing.sum() >= MIN_ROWS_PER_VALUE:
             groups.setdefault(np.packbits(missing).tobytes(), []).append(spec.name)
+    # The fewest values first: the simplest explanation of when the group is missing.
+    whens = sorted(discrete, key=lambda name: discrete[name].max())
+    sample = _spaced(n, PREFILTER_ROWS)
     found = []
     for columns in groups.values():
         missing = np.isnan(arrays[columns[0]])
-        when = None
-        for spec in sorted(discrete, key=lambda s: len(s.categories) + s.has_nan):
-            ids, values = value_ids(arrays[spec.name], spec)
-            rows = np.bincount(ids, minlength=len(values))
-            missing_rows = np.bincount(ids, weights=missing, minlength=len(values))
-            if np.all((missing_rows == 0) | (missing_rows == rows)):
-                when = spec.name
-                break
+        when = next((w for w in whens if _explains(discrete[w], missing, sample)), None)
         if len(columns) > 1 or when is not None:
             found.append((tuple(columns), when))
     return found
+
+
+def _explains(ids: np.ndarray, missing: np.ndarray, sample: np.ndarray) -> bool:
+    """Whether each value of a column has its rows all missing or all present (sample, then all)."""
+    for rows in (sample, slice(None)):
+        total = np.bincount(ids[rows])
+        missing_rows = np.bincount(ids[rows], weights=missing[rows], minlength=len(total))
+        if not np.all((missing_rows == 0) | (missing_rows == total)):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------- inequalities
@@ -308,33 +317,54 @@ def _informative(low: np.ndarray, high: np.ndarray) -> bool:
 
 
 # --------------------------------------------------------------------- ranges by category
-def _ranges(arrays, numeric, discrete, n) -> list[tuple[object, object]]:
-    """``(column, by)`` pairs whose category ranges separate the categories (best ``by`` per column)."""
-    rows = _spaced(n, SCORE_ROWS)
+def _ranges(arrays, numeric, discrete: dict, n) -> list[tuple[object, object]]:
+    """``(column, by)`` pairs whose category ranges separate the categories (best ``by`` per column).
+
+    A pair is scored on :data:`SCORE_ROWS` rows only when it separates by at least half the
+    threshold on :data:`PREFILTER_ROWS` rows: ranges drawn from fewer rows are narrower and
+    usually separate more, so this only drops pairs far below the threshold.
+    """
+    if not discrete:
+        return []
+    names = list(discrete)
+    codes = np.stack([discrete[name] for name in names], axis=1)
+    widths = codes.max(axis=0) + 1
+    rows, sample = _spaced(n, SCORE_ROWS), _spaced(n, PREFILTER_ROWS)
     found = []
     for spec in numeric:
-        values = arrays[spec.name][rows]
-        present = ~np.isnan(values)
-        if present.sum() < 2 * MIN_RANGE_ROWS:
-            continue
-        scores = [
-            _separation(values[present], value_ids(arrays[d.name], d)[0][rows][present]) for d in discrete
-        ]
-        if scores and max(scores) >= RANGE_SEPARATION:
-            found.append((spec.name, discrete[int(np.argmax(scores))].name))
+        candidates, scores = np.arange(len(names)), np.zeros(len(names))
+        for subset, threshold in ((sample, RANGE_SEPARATION / 2), (rows, RANGE_SEPARATION)):
+            values = arrays[spec.name][subset]
+            present = ~np.isnan(values)
+            if present.sum() < 2 * MIN_RANGE_ROWS or not len(candidates):
+                candidates = candidates[:0]
+                break
+            scores = _separations(values[present], codes[subset][present][:, candidates], widths[candidates])
+            candidates, scores = candidates[scores >= threshold], scores[scores >= threshold]
+        if len(candidates):
+            found.append((spec.name, names[candidates[int(np.argmax(scores))]]))
     return found
 
 
-def _separation(values: np.ndarray, ids: np.ndarray) -> float:
-    """Row-weighted share of other categories' rows outside each (large enough) category's range."""
-    order = np.lexsort((values, ids))
-    sorted_ids = ids[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    counts = np.diff(np.r_[starts, len(ids)])
-    low = values[order][starts]
-    high = values[order][np.r_[starts[1:], len(ids)] - 1]
-    ordered = np.sort(values)
-    outside = np.searchsorted(ordered, low, "left") + len(values) - np.searchsorted(ordered, high, "right")
-    others = len(values) - counts
+def _separations(values: np.ndarray, codes: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Per column of ``codes``: the row-weighted share of other categories' rows outside each
+    (large enough) category's range of ``values``; all columns in one vectorised pass."""
+    n = len(values)
+    offsets = np.r_[0, np.cumsum(widths)[:-1]]
+    groups = codes + offsets  # one id per (column, category)
+    order = np.argsort(values, kind="stable")
+    ordered, in_order = values[order], groups[order].ravel()
+    position = np.repeat(np.arange(n), codes.shape[1])
+    first = np.full(int(widths.sum()), n - 1)
+    last = np.zeros(int(widths.sum()), np.int64)
+    np.minimum.at(first, in_order, position)
+    np.maximum.at(last, in_order, position)
+    counts = np.bincount(in_order, minlength=len(first))
+    outside = (
+        np.searchsorted(ordered, ordered[first], "left")
+        + n
+        - np.searchsorted(ordered, ordered[last], "right")
+    )
+    others = n - counts
     share = np.where((counts >= MIN_RANGE_ROWS) & (others > 0), outside / np.maximum(others, 1), 0.0)
-    return float((counts / len(values) * share).sum())
+    return np.add.reduceat(counts / n * share, offsets)
