@@ -54,8 +54,44 @@ def _values(values, limit: int = _SHOWN) -> str:
     return shown + (", ..." if len(values) > limit else "")
 
 
+class _Record:
+    """What every constraint record can do: read as a sentence, and be stored."""
+
+    kind = ""
+
+    def describe(self, seconds=()) -> str:
+        """The record as a sentence, with what it learned from the data (the start of it).
+
+        Parameters
+        ----------
+        seconds : collection of column names, default=()
+            Datetime columns, whose values the record holds as seconds since the epoch: they are
+            written as dates.
+
+        Returns
+        -------
+        str
+            For instance ``"start_date <= end_date"``.
+        """
+        return self._describe(set(seconds))
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def to_dict(self) -> dict:
+        """The record as JSON-ready values, as model files store it.
+
+        Returns
+        -------
+        dict
+            ``{"type": kind, ...}`` and the record's fields; :func:`record_from_dict` reads it
+            back.
+        """
+        return self._fields()
+
+
 @dataclass(frozen=True)
-class FunctionalDependency:
+class FunctionalDependency(_Record):
     """``column`` is a function of ``determinants`` (one or two discrete columns) on every row.
 
     The determined column is left out of the model and derived back from its determinants'
@@ -94,7 +130,7 @@ class FunctionalDependency:
     def columns(self) -> tuple:
         return (*self.determinants, self.column)
 
-    def describe(self, seconds=()) -> str:
+    def _describe(self, seconds) -> str:
         arrow = "<->" if self.one_to_one else "->"
         text = f"{' + '.join(map(str, self.determinants))} {arrow} {self.column}"
         if self.lookup:
@@ -106,9 +142,7 @@ class FunctionalDependency:
             text += f" ({len(self.lookup)} combinations: {', '.join(pairs)}{more})"
         return text
 
-    __str__ = describe
-
-    def to_dict(self) -> dict:
+    def _fields(self) -> dict:
         return {
             "type": self.kind,
             "determinants": list(self.determinants),
@@ -121,7 +155,7 @@ class FunctionalDependency:
 
 
 @dataclass(frozen=True)
-class MissingTogether:
+class MissingTogether(_Record):
     """Numeric ``columns`` that are missing on exactly the same rows.
 
     Sampled as one: the group's missingness is drawn once per row (from its first column, or
@@ -156,16 +190,14 @@ class MissingTogether:
     def all_columns(self) -> tuple:
         return self.columns + (() if self.when is None else (self.when,))
 
-    def describe(self, seconds=()) -> str:
+    def _describe(self, seconds) -> str:
         text = f"{', '.join(map(str, self.columns))}: missing together"
         if self.when is not None:
             which = _values(self.values or (), limit=len(self.values or ()))
             text += f", exactly when {self.when} is {which}" if self.values else f", as {self.when} says"
         return text
 
-    __str__ = describe
-
-    def to_dict(self) -> dict:
+    def _fields(self) -> dict:
         return {
             "type": self.kind,
             "columns": list(self.columns),
@@ -175,7 +207,7 @@ class MissingTogether:
 
 
 @dataclass(frozen=True)
-class Inequality:
+class Inequality(_Record):
     """``low <= high`` on every row where ``high`` has a value (and ``low`` has one there too).
 
     ``high`` is modelled as ``low`` plus a non-negative gap, so no sampled row breaks it.
@@ -195,17 +227,15 @@ class Inequality:
     def all_columns(self) -> tuple:
         return (self.low, self.high)
 
-    def describe(self, seconds=()) -> str:
+    def _describe(self, seconds) -> str:
         return f"{self.low} <= {self.high}"
 
-    __str__ = describe
-
-    def to_dict(self) -> dict:
+    def _fields(self) -> dict:
         return {"type": self.kind, "low": self.low, "high": self.high}
 
 
 @dataclass(frozen=True)
-class RangeByCategory:
+class RangeByCategory(_Record):
     """Numeric ``column`` lies within a range that depends on the discrete column ``by``.
 
     ``column`` is modelled as its position within its category's range, so sampled values stay
@@ -238,7 +268,7 @@ class RangeByCategory:
     def all_columns(self) -> tuple:
         return (self.column, self.by)
 
-    def describe(self, seconds=()) -> str:
+    def _describe(self, seconds) -> str:
         text = f"{self.column} in a range set by {self.by}"
         if self.ranges:
             unit = self.column in seconds
@@ -249,9 +279,7 @@ class RangeByCategory:
             text += ": " + ", ".join(parts) + (", ..." if len(self.ranges) > _SHOWN else "")
         return text
 
-    __str__ = describe
-
-    def to_dict(self) -> dict:
+    def _fields(self) -> dict:
         return {
             "type": self.kind,
             "column": self.column,
