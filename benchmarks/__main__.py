@@ -29,6 +29,10 @@ COMMANDS = {
         "SDMetrics quality of TabularGAN on the embedded table, per seed",
     ),
     "threads": ("benchmarks.thread_count", "whether seeded weights depend on torch's thread count"),
+    "demo-fidelity": (
+        "benchmarks.demo_fidelity",
+        "the make-demo table of issue #12: does the demo's output keep the table's logic",
+    ),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

@@ -18,6 +18,10 @@ _EXPORTS = {
     "ModelFileError": "gansynth.persistence",
     "sample_partitioned": "gansynth.partitioned",
     "write_partitioned": "gansynth.partitioned",
+    "FunctionalDependency": "gansynth.tabular.constraints",
+    "MissingTogether": "gansynth.tabular.constraints",
+    "Inequality": "gansynth.tabular.constraints",
+    "RangeByCategory": "gansynth.tabular.constraints",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

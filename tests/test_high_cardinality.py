@@ -278,7 +278,11 @@ HOSTILE = [
     (_encoder(surprise=1), "unexpected keys"),
     (lambda m: m["transformer"]["encoders"][1].pop("counts"), r"lacks \['counts'\]"),
     (_encoder(type="discrete"), "lacks"),
-    (lambda m: m["columns"][1]["categories"].pop(), "counts must hold exactly 116 items"),
+    (lambda m: m["columns"][1]["categories"].pop(), "does not model column 'k' as it is"),
+    (
+        lambda m: [m[part][1]["categories"].pop() for part in ("columns", "engine_columns")],
+        "counts must hold exactly 116 items",
+    ),
 ]
 
 

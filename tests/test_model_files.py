@@ -232,8 +232,19 @@ def _set(*keys, value):
     return edit
 
 
+def _both_categories(categories):
+    """Set column 2's categories in the table's columns and the engine's alike."""
+
+    def edit(model):
+        for part in ("columns", "engine_columns"):
+            model[part][2]["categories"] = list(categories)
+
+    return edit
+
+
 def _add_category(model):
     model["columns"][2]["categories"].append("purple")
+    model["engine_columns"][2]["categories"].append("purple")
     model["transformer"]["encoders"][2]["categories"].append("purple")
     model["condition_counts"][0].append(0)
 
@@ -248,7 +259,7 @@ TABULAR_EDITS = [
     (_set("columns", 2, "kind", value="weird"), "kind must be one of"),
     (_set("columns", 1, "name", value="x"), "duplicate names"),
     (_set("columns", 2, "categories", value=["a"] * 3), "duplicates"),
-    (_set("columns", 2, "categories", value=[f"c{i}" for i in range(70_000)]), "1 to 65536 items"),
+    (_both_categories([f"c{i}" for i in range(70_000)]), "1 to 65536 items"),
     (_set("columns", 0, "extra", value=[]), "extra must be an object"),
     (_add_category, "the description implies F32"),
     (_set("condition_counts", 0, value=[0, 0, 0, 0]), "same positive number of rows"),

@@ -33,18 +33,33 @@ def parse_conditions(pairs, model) -> dict:
         if name not in specs:
             raise CLIError(f"unknown condition column {name!r}; the columns are {list(specs)}")
         spec = specs[name]
-        if not spec.is_discrete:
+        known = spec.categories if spec.is_discrete else _derived_values(model, spec.name)
+        if known is None:
             raise CLIError(
                 f"cannot condition on column {name!r}: it is {spec.kind}, not boolean or categorical"
             )
-        matches = [c for c in spec.categories if str(c) == text]
+        matches = [c for c in known if str(c) == text or _same_number(c, text)]
         if not matches:
             raise CLIError(
-                f"unknown value {text!r} for column {name!r}; "
-                f"known values: {[str(c) for c in spec.categories]}"
+                f"unknown value {text!r} for column {name!r}; known values: {[str(c) for c in known]}"
             )
         conditions[spec.name] = matches[0]
     return conditions
+
+
+def _derived_values(model, name):
+    """The values of a column derived from others (which can be a condition), or None."""
+    for record in getattr(model, "constraints_", []):
+        if record.kind == "functional_dependency" and record.column == name:
+            return list(dict.fromkeys(value for _, value, _ in record.lookup if value is not None))
+    return None
+
+
+def _same_number(value, text: str) -> bool:
+    try:
+        return isinstance(value, float) and value == float(text)
+    except ValueError:
+        return False
 
 
 def _tabular_options(parser) -> None:
@@ -229,6 +244,11 @@ def _describe_tabular(model) -> None:
             f"  {printable(spec.name):<24} {spec.kind:<12} {printable(spec.dtype):<16} "
             f"NaN {spec.nan_rate:6.1%}  {detail}"
         )
+    if model.constraints_:
+        seconds = {spec.name for spec in model.columns_ if spec.kind == "datetime"}
+        print("logic kept by construction:")
+        for record in model.constraints_:
+            print(f"  {printable(record.describe(seconds))}")
 
 
 def _iso(seconds: float, spec) -> str:

@@ -36,11 +36,26 @@ from gansynth._model_checks import (
     text,
 )
 from gansynth.persistence import TensorSpecs
+from gansynth.tabular.constraint_fit import Roles, check_columns
+from gansynth.tabular.constraints import FunctionalDependency, Inequality, RangeByCategory, record_from_dict
 from gansynth.tabular.networks import Generator
 from gansynth.tabular.schema import _DATETIME_STEPS_NS, ColumnSpec
 from gansynth.tabular.synthesizer import TabularGAN
 
-_KEYS = ("params", "columns", "transformer", "condition_counts", "input_format", "seed", "loss_history")
+_KEYS = (
+    "params",
+    "columns",
+    "constraints",
+    "engine_columns",
+    "transformer",
+    "condition_counts",
+    "input_format",
+    "seed",
+    "loss_history",
+)
+# Most constraint records, and most entries in one functional dependency's lookup.
+_MAX_CONSTRAINTS = 65_536
+_MAX_LOOKUP = 1_000_000
 # datetime64[ns] holds about +-292 years around 1970: seconds beyond this cannot become timestamps.
 _MAX_EPOCH_SECONDS = 9.2e9
 _MAX_COUNT = 2**53
@@ -76,7 +91,11 @@ def tabular_tensors(description: dict) -> TensorSpecs:
     names = [(type(c["name"]), c["name"]) for c in columns]
     if len(set(names)) != len(names):
         raise invalid("columns", "have duplicate names")
-    data_widths, condition_widths, level_counts = _transformer(description["transformer"], columns)
+    engine_columns = array(description["engine_columns"], "engine_columns", 1, len(columns))
+    for i, column in enumerate(engine_columns):
+        _column(column, f"engine_columns[{i}]")
+    _constraints(description["constraints"], columns, engine_columns)
+    data_widths, condition_widths, level_counts = _transformer(description["transformer"], engine_columns)
     _condition_counts(description["condition_counts"], condition_widths, level_counts)
     _input_format(description["input_format"])
     integer(description["seed"], "seed", 0, 2**32 - 1)
@@ -269,3 +288,116 @@ def _input_format(value) -> None:
     if value["type"] != "ndarray":
         raise invalid("input_format.type", f"must be 'dataframe' or 'ndarray'; got {shown(value['type'])}")
     numpy_dtype(value["dtype"], "input_format.dtype", "biufcOMmUS")
+
+
+# ------------------------------------------------------------------------- the table's logic
+def _constraints(value, columns: list, engine_columns: list) -> None:
+    """Check the records against the columns, and the engine's columns against the records."""
+    specs = {c["name"]: ColumnSpec.from_dict(c) for c in columns}
+    roles = Roles()
+    records = []
+    for i, item in enumerate(array(value, "constraints", 0, _MAX_CONSTRAINTS)):
+        where = f"constraints[{i}]"
+        if not isinstance(item, dict) or item.get("type") not in _RECORD_KEYS:
+            raise invalid(f"{where}.type", f"must be one of {list(_RECORD_KEYS)}")
+        record(item, where, _RECORD_KEYS[item["type"]])
+        for key in ("determinants", "columns"):
+            if key in item:
+                for name in array(
+                    item[key], f"{where}.{key}", 1, 2 if key == "determinants" else MAX_COLUMNS
+                ):
+                    _name(name, f"{where}.{key}")
+        for key in ("column", "when", "low", "high", "by"):
+            if key in item and not (key == "when" and item[key] is None):
+                _name(item[key], f"{where}.{key}")
+        try:
+            parsed = record_from_dict({**item, "lookup": None, "values": None, "ranges": None})
+            check_columns(parsed, specs)
+            roles.add(parsed)
+        except (ValueError, TypeError) as exc:
+            raise invalid(where, str(exc)) from None
+        _learned(item, parsed, specs, where)
+        records.append(parsed)
+    _engine_columns(engine_columns, columns, records)
+
+
+_RECORD_KEYS = {
+    "functional_dependency": ("type", "determinants", "column", "lookup", "one_to_one"),
+    "missing_together": ("type", "columns", "when", "values"),
+    "inequality": ("type", "low", "high"),
+    "range_by_category": ("type", "column", "by", "ranges"),
+}
+
+
+def _name(value, where: str) -> None:
+    if isinstance(value, str):
+        text(value, where)
+    else:
+        integer(value, where, -(2**63), 2**63 - 1)
+
+
+def _value_of(value, spec: ColumnSpec, where: str) -> None:
+    """A value the column can take: a category, a number in its range, or null when it has NaN."""
+    if value is None:
+        if not spec.has_nan:
+            raise invalid(where, f"is null, but column {shown(spec.name)} has no missing values")
+    elif spec.is_discrete:
+        if isinstance(value, (list, dict)) or value not in spec.categories:
+            raise invalid(where, f"{shown(value)} is not a category of column {shown(spec.name)}")
+    else:
+        number(value, where, spec.minimum, spec.maximum)
+
+
+def _learned(item: dict, parsed, specs: dict, where: str) -> None:
+    """What a record learned from the data: lookups, values and ranges the columns can hold."""
+    if isinstance(parsed, FunctionalDependency):
+        boolean(item["one_to_one"], f"{where}.one_to_one")
+        keys = set()
+        for j, entry in enumerate(array(item["lookup"], f"{where}.lookup", 1, _MAX_LOOKUP)):
+            at = f"{where}.lookup[{j}]"
+            record(entry, at, ("key", "value", "count"))
+            key = array(entry["key"], f"{at}.key", len(parsed.determinants), len(parsed.determinants))
+            for name, part in zip(parsed.determinants, key):
+                if part is None:
+                    raise invalid(f"{at}.key", "holds null; determinants have no missing values")
+                _value_of(part, specs[name], f"{at}.key")
+            _value_of(entry["value"], specs[parsed.column], f"{at}.value")
+            integer(entry["count"], f"{at}.count", 1, _MAX_COUNT)
+            keys.add(tuple((type(k), k) for k in key))
+        if len(keys) != len(item["lookup"]):
+            raise invalid(f"{where}.lookup", "holds a key twice")
+    elif isinstance(parsed, RangeByCategory):
+        seen = set()
+        for j, entry in enumerate(array(item["ranges"], f"{where}.ranges", 0, MAX_CATEGORIES + 1)):
+            at = f"{where}.ranges[{j}]"
+            record(entry, at, ("value", "low", "high"))
+            _value_of(entry["value"], specs[parsed.by], f"{at}.value")
+            # A declared range may be wider than the training range; sampling clips to the latter.
+            bound = _MAX_EPOCH_SECONDS if specs[parsed.column].kind == "datetime" else math.inf
+            low = number(entry["low"], f"{at}.low", -bound, bound)
+            number(entry["high"], f"{at}.high", low, bound)
+            seen.add((type(entry["value"]), entry["value"]))
+        if len(seen) != len(item["ranges"]):
+            raise invalid(f"{where}.ranges", "holds a value twice")
+    elif not isinstance(parsed, Inequality):
+        values = item["values"]
+        if (values is None) != (parsed.when is None):
+            raise invalid(f"{where}.values", "must be given exactly when 'when' is")
+        for j, part in enumerate(array(values, f"{where}.values", 0, MAX_CATEGORIES + 1) if values else []):
+            _value_of(part, specs[parsed.when], f"{where}.values[{j}]")
+
+
+def _engine_columns(engine_columns: list, columns: list, records: list) -> None:
+    """The engine's columns: the table's less the determined ones, discrete ones unchanged."""
+    derived = {r.column for r in records if isinstance(r, FunctionalDependency)}
+    reparameterised = {r.high for r in records if isinstance(r, Inequality)}
+    reparameterised |= {r.column for r in records if isinstance(r, RangeByCategory)}
+    expected = [c for c in columns if c["name"] not in derived]
+    if [c["name"] for c in engine_columns] != [c["name"] for c in expected]:
+        raise invalid("engine_columns", "must be the columns less the determined ones, in order")
+    for i, (engine, column) in enumerate(zip(engine_columns, expected)):
+        if column["name"] in reparameterised:
+            if engine["kind"] not in ("continuous", "integer"):
+                raise invalid(f"engine_columns[{i}].kind", "must be continuous or integer")
+        elif engine["kind"] != column["kind"] or engine["categories"] != column["categories"]:
+            raise invalid(f"engine_columns[{i}]", f"does not model column {shown(column['name'])} as it is")

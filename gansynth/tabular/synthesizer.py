@@ -26,6 +26,8 @@ from gansynth.tabular.conditions import (
 )
 from gansynth.tabular.encoded import EncodedRows
 from gansynth.tabular.generation import generate_blocks, regroup
+from gansynth.tabular.logic_detection import learn_logic
+from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
 from gansynth.tabular.schema import as_frame, build_specs, category_template, restore_column
@@ -120,6 +122,11 @@ class TabularGAN(BaseEstimator):
         The training length and batch actually used (``"auto"`` resolved).
     columns_ : list of ColumnSpec
         The inferred kind, dtype, range and categories of each column.
+    constraints_ : list of constraint records
+        The table's logic that sampling keeps by construction, detected or declared (see
+        ``fit``'s ``constraints``): :class:`~gansynth.FunctionalDependency`,
+        :class:`~gansynth.MissingTogether`, :class:`~gansynth.Inequality` and
+        :class:`~gansynth.RangeByCategory` records; ``str(record)`` reads as a sentence.
     transformer_ : DataTransformer
         The fitted encoder.
     generator_ : Generator
@@ -225,7 +232,9 @@ class TabularGAN(BaseEstimator):
             if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
                 raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
 
-    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
+    def fit(
+        self, data, discrete_columns="auto", column_kinds=None, condition_shares=None, constraints="auto"
+    ):
         """Fit the GAN on a table.
 
         Parameters
@@ -245,7 +254,22 @@ class TabularGAN(BaseEstimator):
             block is conditioned on equally often. When the named columns are the only condition
             blocks, their shares are relative. A label that will be sampled conditionally,
             as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
-            share.
+            share. A column named here is never derived from others (see ``constraints``).
+        constraints : "auto", None or list, default="auto"
+            The table's own logic, kept by construction when sampling (never by rejection) and
+            listed in ``constraints_``. ``"auto"`` detects four kinds: functional dependencies
+            (a column determined by one or two discrete columns), missingness groups (numeric
+            columns missing on the same rows, or exactly when a discrete column takes some
+            values), inequalities ``low <= high`` and numeric ranges set by a category. A
+            record is detected only when it holds on every row and has enough support (see
+            :mod:`gansynth.tabular.logic_detection` for the rule and the bound on its cost).
+            ``None`` or ``[]`` keeps no logic. A list mixes kind names to detect
+            (``"functional_dependency"``, ``"missing_together"``, ``"inequality"``,
+            ``"range_by_category"``, or ``"auto"`` for all four) with records you declare, such
+            as ``Inequality("start", "end")``; declared records must hold on every row (a
+            ``ValueError`` names the rows' count and the columns otherwise) and win over
+            detected ones that conflict. Refitting with a filtered ``model.constraints_`` keeps
+            exactly those records.
 
         Returns
         -------
@@ -260,10 +284,11 @@ class TabularGAN(BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
+        table, specs = self._learn_logic(frame, constraints, condition_shares)
         self.transformer_ = DataTransformer(
             self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_, max_categories=self.max_categories
         )
-        rows = self.transformer_.fit(frame, self.columns_).encode_rows(frame)
+        rows = self.transformer_.fit(table, specs).encode_rows(table)
         self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
         # Two streams on the model's device: the initial weights (which data-parallel processes
         # would share) and training (which each process would seed apart).
@@ -289,6 +314,15 @@ class TabularGAN(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
 
+    def _learn_logic(self, frame: pd.DataFrame, constraints, condition_shares):
+        """Learn ``constraints_``; return the table the engine learns in its place, and its columns."""
+        self.constraints_ = learn_logic(frame, self.columns_, constraints, protected=condition_shares or ())
+        self._logic_ = LogicTransform(self.constraints_, self.columns_)
+        if not self.constraints_:
+            return frame, self.columns_
+        table, kinds = self._logic_.engine_table(frame, np.random.default_rng([self.seed_, 2]))
+        return table, build_specs(table, "auto", kinds)
+
     def _condition_sampler(self, rows: EncodedRows, condition_shares) -> ConditionSampler:
         """Training-by-sampling over the encoded rows' condition blocks."""
         blocks = self.transformer_.condition_blocks
@@ -303,7 +337,7 @@ class TabularGAN(BaseEstimator):
             [s for _, s, _ in blocks],
             codes=codes,
             log_frequency=self.log_frequency,
-            column_weights=condition_weights(condition_shares, self.columns_, blocks),
+            column_weights=condition_weights(condition_shares, self.transformer_.specs_, blocks),
             device=self.device_,
         )
 
@@ -377,7 +411,9 @@ class TabularGAN(BaseEstimator):
             ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
             are generated through the conditional vector (never by rejection) and carry exactly
             these values; a value grouped as "other" (see ``max_categories``) conditions the
-            generator on "other".
+            generator on "other". A column derived from others (a functional dependency in
+            ``constraints_``) can be a condition too, whatever its kind: its determinants are
+            conditioned on a training combination that gives the value.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; with it the output is reproducible, also when several threads
             sample from one model at once. Without it, successive calls continue one stream
@@ -494,15 +530,18 @@ class TabularGAN(BaseEstimator):
 
     def _chunks(self, n: int, chunk_size: int, conditions, random_state, clip):
         """Check the arguments and draw the call's seed now; return the lazy chunks."""
-        codes_for = condition_codes_by_rows(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        levels_for = condition_levels_by_rows(conditions, n, self.columns_, self.transformer_)
+        # Conditions on a determined column become conditions on its determinants.
+        conditions = self._logic_.engine_conditions(conditions, n, np.random.default_rng([seed, 1]))
+        specs = self.transformer_.specs_
+        codes_for = condition_codes_by_rows(conditions, n, specs, self.transformer_)
+        levels_for = condition_levels_by_rows(conditions, n, specs, self.transformer_)
         clip = self.clip if clip is None else clip
         self.generator_.eval()
         blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
         # One numpy stream per column for the values of grouped categorical levels, apart from
         # torch's, consumed in row order so that the rows do not depend on the chunk size.
-        level_rngs = [np.random.default_rng([seed, index]) for index in range(len(self.columns_))]
+        level_rngs = [np.random.default_rng([seed, 2, index]) for index in range(len(specs))]
         return self._decoded(blocks, levels_for, level_rngs, clip)
 
     def _decoded(self, blocks, levels_for, level_rngs, clip):
@@ -514,6 +553,7 @@ class TabularGAN(BaseEstimator):
             # "other" for a grouped level).
             for column, levels in levels_for(start, stop).items():
                 raw_columns[column] = levels
+            raw_columns = self._logic_.decode(raw_columns, self.transformer_.specs_, clip)
             yield self._to_output(self._to_frame(raw_columns, clip, start))
             start = stop
 
