@@ -16,6 +16,9 @@ _EXPORTS = {
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",
+    "GansynthError": "gansynth.errors",
+    "InputError": "gansynth.errors",
+    "InputTypeError": "gansynth.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -30,6 +30,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from gansynth.errors import GansynthError
+
 FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
 # 3: the digest covers the canonical JSON description as well as the tensors.
@@ -60,7 +62,7 @@ SAFETENSORS_DTYPE = {torch.float32: "F32", torch.float64: "F64", torch.float16: 
 TensorSpecs = dict[str, tuple[str, tuple[int, ...]]]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(GansynthError, ValueError):
     """Raised when a file is not a readable gansynth model."""
 
 

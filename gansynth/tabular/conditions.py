@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from gansynth.errors import InputError, InputTypeError
+
 
 class ConditionSampler:
     """Samples conditional vectors and matching real rows for the discrete columns.
@@ -179,7 +181,7 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     if conditions is None:
         return {}
     if not isinstance(conditions, dict):
-        raise TypeError(
+        raise InputTypeError(
             f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
         )
     names = [spec.name for spec in specs]
@@ -187,11 +189,11 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     codes = {}
     for name, value in conditions.items():
         if name not in names:
-            raise ValueError(f"unknown condition column {name!r}; the columns are {names}")
+            raise InputError(f"unknown condition column {name!r}; the columns are {names}")
         index = names.index(name)
         spec = specs[index]
         if not spec.is_discrete:
-            raise ValueError(
+            raise InputError(
                 f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
                 "categorical columns (or columns passed as discrete_columns) can be conditions"
             )
@@ -200,7 +202,7 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         if (column_codes < 0).any():
             unknown = values[column_codes < 0].unique()[:5].tolist()
             known = spec.categories + (["NaN"] if spec.has_nan else [])
-            raise ValueError(
+            raise InputError(
                 f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
             )
         codes[position[index]] = column_codes
@@ -209,9 +211,15 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
 
 def _condition_values(name, value, n: int) -> pd.Series:
     """One value for every row, or a sequence of exactly ``n`` values, as an object Series."""
+    if isinstance(value, (set, frozenset, dict)):
+        # Neither has one value per row in a known order: a set's order changes between runs.
+        raise InputTypeError(
+            f"condition {name!r} is a {type(value).__name__}; give one value for every row, or a list "
+            f"or array of {n} values in row order"
+        )
     if pd.api.types.is_list_like(value):
         values = pd.Series(list(value), name=name, dtype=object)
         if len(values) != n:
-            raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
+            raise InputError(f"condition {name!r} has {len(values)} values for {n} rows")
         return values
     return pd.Series([value] * n, name=name, dtype=object)

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from gansynth._random import draw_seed, seeded_torch
 from gansynth._torch_utils import adam, resolve_device, torch_threads
+from gansynth.errors import InputError
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import ConditionSampler, condition_codes
 from gansynth.tabular.model_state import restore_tabular, tabular_state
@@ -195,11 +196,11 @@ class TabularGAN(BaseEstimator):
         """What ``_parameter_constraints`` cannot say: batch and pac agree, widths are positive."""
         self._validate_params()
         if self._batch_size() % self.pac:
-            raise ValueError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
+            raise InputError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
         for name in ("generator_dim", "discriminator_dim"):
             dims = getattr(self, name)
             if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
-                raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
+                raise InputError(f"{name} must be a sequence of positive integers; got {dims!r}")
 
     def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
         """Fit the GAN on a table.
@@ -329,13 +330,13 @@ class TabularGAN(BaseEstimator):
         blocks_of = [names[column] for column, _, _ in blocks]
         for name, share in shares.items():
             if name not in names or not self.columns_[names.index(name)].is_discrete:
-                raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
+                raise InputError(f"condition_shares names {name!r}, which is not a discrete column")
             if not 0 < share <= 1:
-                raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
+                raise InputError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
         total = sum(shares.values())
         others = [name for name in blocks_of if name not in shares]
         if total > 1 + 1e-9:
-            raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
+            raise InputError(f"condition_shares add up to {total:g}; they must add up to at most 1")
         # With no other blocks to take the rest, the named shares are used relative to each other.
         rest = (1.0 - total) / len(others) if others else 0.0
         return [float(shares.get(name, rest)) for name in blocks_of]
@@ -376,7 +377,9 @@ class TabularGAN(BaseEstimator):
         """
         check_is_fitted(self, "generator_")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be a non-negative integer; got {n!r}")
+            raise InputError(f"n must be a non-negative integer; got {n!r}")
+        if clip is not None and not isinstance(clip, (bool, np.bool_)):
+            raise InputError(f"clip must be True, False or None; got {clip!r}")
         n = int(n)
         forced = condition_codes(conditions, n, self.columns_, self.transformer_)
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
@@ -447,7 +450,7 @@ class TabularGAN(BaseEstimator):
         try:
             return save_model(path, "TabularGAN", metadata, tensors)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise InputError(
                 f"cannot save this model: a column holds values that JSON cannot store ({exc})"
             ) from None
 
