@@ -11,6 +11,8 @@ import sys
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
+from gansynth.cli.options import epochs, non_negative_int, positive_int
+from gansynth.cli.outputs import TABLE_SUFFIXES, check_output, make_parents
 from gansynth.io.tables import read_table, write_table
 
 
@@ -48,10 +50,13 @@ def parse_conditions(pairs, model) -> dict:
 
 def _tabular_options(parser) -> None:
     parser.add_argument(
-        "--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)"
+        "--epochs",
+        type=epochs,
+        default=None,
+        help="training epochs, or 'auto' (the default: 300 for fit, 100 for the demo)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=500, help="rows per step, a multiple of 10 (default: 500)"
+        "--batch-size", type=positive_int, default=500, help="rows per step, a multiple of 10 (default: 500)"
     )
     parser.add_argument("--discrete", default=None, help="comma-separated columns to treat as categorical")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
@@ -62,7 +67,7 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
     from gansynth.tabular.synthesizer import TabularGAN
 
     model = TabularGAN(
-        epochs=args.epochs or default_epochs,
+        epochs=default_epochs if args.epochs in (None, "auto") else args.epochs,
         batch_size=args.batch_size,
         random_state=args.seed,
         verbose=not args.quiet,
@@ -72,9 +77,10 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
 
 
 def _run_fit(args) -> None:
+    check_output(args.output, "-o")
     frame = read_table(args.data)
     model = _fit_model(frame, args, default_epochs=300)
-    model.save(args.output)
+    model.save(make_parents(args.output))
     print(
         f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr
     )
@@ -91,8 +97,10 @@ def _add_fit(subparsers) -> None:
 def _run_sample(args) -> None:
     from gansynth.models import load
 
+    if str(args.output) != "-":
+        check_output(args.output, "-o", TABLE_SUFFIXES)
     if args.model:
-        if args.epochs or args.discrete:
+        if args.epochs is not None or args.discrete:
             raise CLIError(
                 "--epochs and --discrete apply only when fitting; a model is already given with -m"
             )
@@ -122,7 +130,7 @@ def _add_sample(subparsers) -> None:
         "sample", help="generate rows from a saved model (or, without -m, from the embedded default table)"
     )
     parser.add_argument("-m", "--model", default=None, help="model file from `gansynth fit`")
-    parser.add_argument("--rows", type=int, required=True, help="number of rows to generate")
+    parser.add_argument("--rows", type=non_negative_int, required=True, help="number of rows to generate")
     parser.add_argument(
         "-o", "--output", default="-", help="output .csv or .parquet (default: CSV on stdout)"
     )
