@@ -65,12 +65,16 @@ def check_labels(labels, name: str) -> None:
 
 def check_class_target(y, name: str = "y") -> None:
     """:func:`check_labels`, then refuse a continuous target or a single class."""
+    if y is None:
+        raise InputError(f"oversampling requires {name} to be passed, but the target {name} is None")
     check_labels(y, name)
     values = np.asarray(y)
+    if values.ndim == 0:
+        raise InputError(f"{name} should be a 1d array of labels; got the single value {_short(y)}")
     if values.ndim != 1:
         return  # scikit-learn's own checks describe other shapes
     if values.dtype.kind in "fc" and not np.all(np.mod(values.real, 1) == 0):
-        example = values[np.mod(values.real, 1) != 0][0]
+        example = values[np.mod(values.real, 1) != 0][:1].tolist()[0]
         raise InputError(
             f"{name} holds non-integer numbers (e.g. {example!r}); it must hold class labels, "
             "not a continuous target"
@@ -78,7 +82,10 @@ def check_class_target(y, name: str = "y") -> None:
     classes = pd.unique(values)
     if len(classes) < 2:
         shown = f" ({_short(classes[:1].tolist()[0])})" if len(classes) else ""
-        raise InputError(f"{name} has {len(classes)} class{shown}; oversampling needs at least two classes")
+        plural = "" if len(classes) == 1 else "es"
+        raise InputError(
+            f"{name} has {len(classes)} class{plural}{shown}; oversampling needs at least two classes"
+        )
 
 
 def _is_missing(value) -> bool:

@@ -479,3 +479,11 @@ def test_image_cli_writes_npz_into_a_new_folder(cli_files, tmp_path):
     assert main(["sample-images", "-m", str(cli_files / "img.gsyn"), "--rows", "3", "-o", str(out)]) == 0
     with zipfile.ZipFile(out) as archive:
         assert sorted(archive.namelist()) == ["images.npy", "labels.npy"]
+
+
+@pytest.mark.parametrize(
+    "y, message", [(None, "requires y to be passed, but the target y is None"), (3, "1d array")]
+)
+def test_a_missing_or_scalar_y_is_refused(y, message):
+    with pytest.raises(InputError, match=message):
+        oversampler().fit_resample(features(), y)

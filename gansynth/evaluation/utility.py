@@ -7,7 +7,7 @@ import pandas as pd
 
 from gansynth._columns import as_text
 from gansynth.errors import InputError
-from gansynth.evaluation.features import gradient_boosting, tree_features
+from gansynth.evaluation.features import FittedTrees, tree_features
 
 # A numeric target with more distinct values than this (or any non-integer value) is regressed.
 MAX_CLASSES = 20
@@ -71,7 +71,7 @@ def ml_efficacy(train, synthetic, test, target, kinds, task, seed):
         elif keep.sum() < 2:
             score, note = np.nan, "fewer than two labelled rows"
         else:
-            model = gradient_boosting(task, categorical, seed).fit(x[keep], y[keep])
+            model = FittedTrees(task, categorical, seed, x[keep], y[keep])
             score = _test_score(model, x_test, y_test, task)
         rows.append(
             {
