@@ -122,8 +122,12 @@ def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
-    os.replace(tmp, path)
+    try:
+        save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed or interrupted write leaves no partial file
+        raise
     return path
 
 

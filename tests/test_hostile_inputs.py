@@ -487,3 +487,17 @@ def test_image_cli_writes_npz_into_a_new_folder(cli_files, tmp_path):
 def test_a_missing_or_scalar_y_is_refused(y, message):
     with pytest.raises(InputError, match=message):
         oversampler().fit_resample(features(), y)
+
+
+def test_a_failed_model_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import gansynth.persistence as persistence
+
+    def disk_full(tensors, filename, metadata):
+        Path(filename).write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    model = TabularGAN(**TINY).fit(pd.DataFrame({"x": numbers()}))
+    monkeypatch.setattr(persistence, "save_file", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        model.save(tmp_path / "m.gsyn")
+    assert list(tmp_path.iterdir()) == []
