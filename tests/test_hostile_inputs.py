@@ -280,7 +280,6 @@ def test_a_synthetic_target_with_one_class_is_flagged(synthetic_target, found):
     assert flag.startswith("Unusable for ML") and found in flag
 
 
-@pytest.mark.slow
 def test_evaluate_flags_a_one_class_synthetic_target_end_to_end():
     real, synthetic = eval_tables(60)
     report = evaluate(real, synthetic.assign(y=1), target="y", max_rows=60, cv=2)
