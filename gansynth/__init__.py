@@ -22,6 +22,9 @@ _EXPORTS = {
     "MissingTogether": "gansynth.tabular.constraints",
     "Inequality": "gansynth.tabular.constraints",
     "RangeByCategory": "gansynth.tabular.constraints",
+    "GansynthError": "gansynth.errors",
+    "InputError": "gansynth.errors",
+    "InputTypeError": "gansynth.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

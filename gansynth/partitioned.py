@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gansynth._random import draw_seed
+from gansynth.errors import InputError
 from gansynth.io.tables import TableFileError
 from gansynth.models import load
 from gansynth.persistence import ModelFileError
@@ -335,7 +336,7 @@ def _file_digest(path: Path) -> str:
 
 def _check_count(value, name: str, minimum: int) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer of at least {minimum}; got {value!r}")
+        raise InputError(f"{name} must be an integer of at least {minimum}; got {value!r}")
 
 
 @contextlib.contextmanager

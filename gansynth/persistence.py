@@ -31,6 +31,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from gansynth.errors import GansynthError
+
 FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
 # 3: the digest covers the canonical JSON description as well as the tensors.
@@ -61,7 +63,7 @@ SAFETENSORS_DTYPE = {torch.float32: "F32", torch.float64: "F64", torch.float16: 
 TensorSpecs = dict[str, tuple[str, tuple[int, ...]]]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(GansynthError, ValueError):
     """Raised when a file is not a readable gansynth model."""
 
 
@@ -154,8 +156,12 @@ def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
-    os.replace(tmp, path)
+    try:
+        save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed or interrupted write leaves no partial file
+        raise
     return path
 
 

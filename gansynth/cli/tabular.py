@@ -12,6 +12,8 @@ import sys
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
+from gansynth.cli.options import epochs, non_negative_int, positive_int
+from gansynth.cli.outputs import TABLE_SUFFIXES, check_output, make_parents
 from gansynth.io.tables import read_table
 
 
@@ -64,10 +66,13 @@ def _same_number(value, text: str) -> bool:
 
 def _tabular_options(parser) -> None:
     parser.add_argument(
-        "--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)"
+        "--epochs",
+        type=epochs,
+        default=None,
+        help="training epochs, or 'auto' (the default: 300 for fit, 100 for the demo)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=500, help="rows per step, a multiple of 10 (default: 500)"
+        "--batch-size", type=positive_int, default=500, help="rows per step, a multiple of 10 (default: 500)"
     )
     parser.add_argument("--discrete", default=None, help="comma-separated columns to treat as categorical")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
@@ -78,7 +83,7 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
     from gansynth.tabular.synthesizer import TabularGAN
 
     model = TabularGAN(
-        epochs=args.epochs or default_epochs,
+        epochs=default_epochs if args.epochs in (None, "auto") else args.epochs,
         batch_size=args.batch_size,
         random_state=args.seed,
         verbose=not args.quiet,
@@ -88,9 +93,10 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
 
 
 def _run_fit(args) -> None:
+    check_output(args.output, "-o")
     frame = read_table(args.data)
     model = _fit_model(frame, args, default_epochs=300)
-    model.save(args.output)
+    model.save(make_parents(args.output))
     print(
         f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr
     )
@@ -108,6 +114,8 @@ def _run_sample(args) -> None:
     if args.partitions is not None or args.scheduler is not None:
         _run_sample_partitioned(args)
         return
+    if str(args.output) != "-":
+        check_output(args.output, "-o", TABLE_SUFFIXES)
     model = _sampling_model(args)
     conditions = parse_conditions(args.condition, model)
     model.sample_to(
@@ -133,7 +141,7 @@ def _sampling_model(args):
             file=sys.stderr,
         )
         return _fit_model(load_student_placements(), args, default_epochs=100)
-    if args.epochs or args.discrete:
+    if args.epochs is not None or args.discrete:
         raise CLIError("--epochs and --discrete apply only when fitting; a model is already given with -m")
     model = load(args.model)
     if not hasattr(model, "columns_"):
@@ -183,7 +191,7 @@ def _add_sample(subparsers) -> None:
         "sample", help="generate rows from a saved model (or, without -m, from the embedded default table)"
     )
     parser.add_argument("-m", "--model", default=None, help="model file from `gansynth fit`")
-    parser.add_argument("--rows", type=int, required=True, help="number of rows to generate")
+    parser.add_argument("--rows", type=non_negative_int, required=True, help="number of rows to generate")
     parser.add_argument(
         "-o",
         "--output",
@@ -195,13 +203,13 @@ def _add_sample(subparsers) -> None:
     )
     parser.add_argument(
         "--chunk-size",
-        type=int,
+        type=positive_int,
         default=100_000,
         help="rows generated and written at a time: memory follows it, not --rows (default: 100000)",
     )
     parser.add_argument(
         "--partitions",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="P",
         help="write a Parquet dataset of P partitions with Dask (needs gansynth[distributed])",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from gansynth._columns import as_text
 from gansynth._random import draw_seed, numpy_random_state
+from gansynth.errors import InputError
 from gansynth.evaluation.checks import (
     DEFAULT_MAX_ROWS,
     check_arguments,
@@ -47,7 +48,7 @@ def _split_holdout(real, holdout, kinds, target, task, holdout_size, rng):
         holdout = coerce_like_real(holdout[list(real.columns)], kinds, "holdout")
         return real, holdout.reset_index(drop=True), "given separately"
     if len(real) < 4:
-        raise ValueError(f"`real` has {len(real)} rows; at least 4 are needed to split a holdout.")
+        raise InputError(f"`real` has {len(real)} rows; at least 4 are needed to split a holdout.")
     stratify = None
     if target is not None and task == "classification":
         counts = real[target].value_counts(dropna=False)

@@ -13,9 +13,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gansynth._initialisation import build_network, empty_network
+from gansynth._labels import check_labels
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
-from gansynth.image.layout import LAYOUTS, ImageFormat
+from gansynth.errors import InputError, InputTypeError
+from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
 from gansynth.image.networks import Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
 from gansynth.io.images import write_grid
@@ -177,11 +179,11 @@ class ImageGAN(BaseEstimator):
         self : ImageGAN
         """
         self._validate_params()  # called directly: nested fits (the oversampler's) validate too
-        images = np.asarray(images)
+        images = as_image_array(images)
+        if images.ndim and len(images) < 2:
+            raise InputError(f"need at least 2 images to train, got {len(images)}")
         image_format = ImageFormat.infer(images, self.layout)
         n = images.shape[0]
-        if n < 2:
-            raise ValueError(f"need at least 2 images to train, got {n}")
         classes, codes = _encode_labels(labels, n)
         device = resolve_device(self.device)
         batch_size = min(self.batch_size, n)
@@ -306,8 +308,8 @@ class ImageGAN(BaseEstimator):
             Only when ``return_labels=True``.
         """
         check_is_fitted(self, "generator_")
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise InputError(f"n must be a non-negative integer, got {n!r}")
         seed = draw_seed(random_state)
         codes = self._label_codes(n, labels, np.random.default_rng(seed))
         rng = torch_generator(seed, self.device_)  # this call's own stream: concurrent calls are independent
@@ -326,18 +328,23 @@ class ImageGAN(BaseEstimator):
     def _label_codes(self, n, labels, rng):
         if labels is None:
             return rng.choice(len(self.classes_), size=n, p=self.class_prior_).astype(np.int64)
+        if isinstance(labels, (set, frozenset, dict)):
+            raise InputTypeError(
+                f"labels is a {type(labels).__name__}; give one class, or a list or array of {n} classes"
+            )
+        check_labels(labels, "labels")
         labels = np.asarray(labels)
         if labels.ndim == 0:
             labels = np.repeat(labels, n)
         if labels.shape != (n,):
-            raise ValueError(
+            raise InputError(
                 f"labels must be a single class or one per image ({n}), got shape {labels.shape}"
             )
         codes = np.searchsorted(self.classes_, labels)
         codes = np.clip(codes, 0, len(self.classes_) - 1)
         unknown = self.classes_[codes] != labels
         if unknown.any():
-            raise ValueError(
+            raise InputError(
                 f"unknown labels {sorted(set(labels[unknown].tolist()))[:5]}; "
                 f"the model knows {self.classes_.tolist()}"
             )
@@ -413,11 +420,10 @@ def _encode_labels(labels, n):
     """Classes and the class code of each of ``n`` images; one class ``0`` without labels."""
     if labels is None:
         return np.array([0]), np.zeros(n, dtype=np.int64)
+    check_labels(labels, "labels")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError("labels contain NaN")
+        raise InputError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
     return np.unique(labels, return_inverse=True)
 
 

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from gansynth.errors import GansynthError
+
 # Object columns whose every value starts like an ISO date are read as datetimes.
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-class TableFileError(ValueError):
+class TableFileError(GansynthError, ValueError):
     """A file that cannot be read or written as a table."""
 
 

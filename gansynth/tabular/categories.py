@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gansynth.errors import InputError
 from gansynth.tabular.layout import Span
 
 
@@ -91,7 +92,7 @@ class GroupedEncoder:
         codes = self.codes(series)
         if (codes < 0).any():
             bad = series[codes < 0].unique()[:5].tolist()
-            raise ValueError(f"column {series.name!r}: values not seen during fit: {bad}")
+            raise InputError(f"column {series.name!r}: values not seen during fit: {bad}")
         return codes
 
     def encode(self, series: pd.Series) -> np.ndarray:

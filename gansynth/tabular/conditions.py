@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from gansynth.errors import InputError, InputTypeError
+
 
 class ConditionSampler:
     """Samples conditional vectors and matching real rows for the discrete columns.
@@ -181,13 +183,13 @@ def condition_weights(shares, specs, blocks) -> list[float] | None:
     blocks_of = [names[column] for column, _, _ in blocks]
     for name, share in shares.items():
         if name not in names or not specs[names.index(name)].is_discrete:
-            raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
+            raise InputError(f"condition_shares names {name!r}, which is not a discrete column")
         if not 0 < share <= 1:
-            raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
+            raise InputError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
     total = sum(shares.values())
     others = [name for name in blocks_of if name not in shares]
     if total > 1 + 1e-9:
-        raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
+        raise InputError(f"condition_shares add up to {total:g}; they must add up to at most 1")
     # With no other blocks to take the rest, the named shares are used relative to each other.
     rest = (1.0 - total) / len(others) if others else 0.0
     return [float(shares.get(name, rest)) for name in blocks_of]
@@ -215,7 +217,7 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     if conditions is None:
         return {}
     if not isinstance(conditions, dict):
-        raise TypeError(
+        raise InputTypeError(
             f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
         )
     names = [spec.name for spec in specs]
@@ -223,11 +225,11 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     codes = {}
     for name, value in conditions.items():
         if name not in names:
-            raise ValueError(f"unknown condition column {name!r}; the columns are {names}")
+            raise InputError(f"unknown condition column {name!r}; the columns are {names}")
         index = names.index(name)
         spec = specs[index]
         if not spec.is_discrete:
-            raise ValueError(
+            raise InputError(
                 f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
                 "categorical columns (or columns passed as discrete_columns) can be conditions"
             )
@@ -235,7 +237,7 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         column_codes = transformer.encoders_[index].codes(values)
         if (column_codes < 0).any():
             unknown = values[column_codes < 0].unique()[:5].tolist()
-            raise ValueError(
+            raise InputError(
                 f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
             )
         codes[position[index]] = column_codes
@@ -318,9 +320,15 @@ def _known(spec, shown: int = 20) -> str:
 
 def _condition_values(name, value, n: int) -> pd.Series:
     """One value for every row, or a sequence of exactly ``n`` values, as an object Series."""
+    if isinstance(value, (set, frozenset, dict)):
+        # Neither has one value per row in a known order: a set's order changes between runs.
+        raise InputTypeError(
+            f"condition {name!r} is a {type(value).__name__}; give one value for every row, or a list "
+            f"or array of {n} values in row order"
+        )
     if pd.api.types.is_list_like(value):
         values = pd.Series(list(value), name=name, dtype=object)
         if len(values) != n:
-            raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
+            raise InputError(f"condition {name!r} has {len(values)} values for {n} rows")
         return values
     return pd.Series([value] * n, name=name, dtype=object)

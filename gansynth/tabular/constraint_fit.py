@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gansynth._columns import numeric_values
+from gansynth.errors import InputError, InputTypeError
 from gansynth.tabular.constraints import FunctionalDependency, Inequality, MissingTogether, RangeByCategory
 
 # A category needs this many rows with a value before a range is learned for it; smaller ones
@@ -53,19 +54,19 @@ def check_columns(record, specs: dict) -> None:
 
     def spec(name, role):
         if name not in specs:
-            raise ValueError(f"constraint {record}: unknown column {name!r} ({role})")
+            raise InputError(f"constraint {record}: unknown column {name!r} ({role})")
         return specs[name]
 
     def distinct(names):
         if len(set(names)) != len(names):
-            raise ValueError(f"constraint {record}: names a column twice")
+            raise InputError(f"constraint {record}: names a column twice")
 
     if isinstance(record, FunctionalDependency):
         distinct(record.columns)
         for name in record.determinants:
             s = spec(name, "determinant")
             if not s.is_discrete or s.has_nan:
-                raise ValueError(
+                raise InputError(
                     f"constraint {record}: determinant {name!r} must be a boolean or categorical "
                     "column without missing values"
                 )
@@ -74,22 +75,22 @@ def check_columns(record, specs: dict) -> None:
         distinct(record.all_columns)
         for name in record.columns:
             if spec(name, "member").is_discrete:
-                raise ValueError(f"constraint {record}: member {name!r} must be a numeric or datetime column")
+                raise InputError(f"constraint {record}: member {name!r} must be a numeric or datetime column")
         if record.when is not None and not spec(record.when, "'when' column").is_discrete:
-            raise ValueError(f"constraint {record}: 'when' column {record.when!r} must be discrete")
+            raise InputError(f"constraint {record}: 'when' column {record.when!r} must be discrete")
         if record.when is None and len(record.columns) < 2:
-            raise ValueError(f"constraint {record}: needs two columns, or a 'when' column")
+            raise InputError(f"constraint {record}: needs two columns, or a 'when' column")
     elif isinstance(record, Inequality):
         distinct(record.all_columns)
         low, high = spec(record.low, "low"), spec(record.high, "high")
         if low.is_discrete or high.is_discrete or (low.kind == "datetime") != (high.kind == "datetime"):
-            raise ValueError(f"constraint {record}: needs two numeric columns or two datetime columns")
+            raise InputError(f"constraint {record}: needs two numeric columns or two datetime columns")
     elif isinstance(record, RangeByCategory):
         distinct(record.all_columns)
         if spec(record.column, "column").is_discrete or not spec(record.by, "'by' column").is_discrete:
-            raise ValueError(f"constraint {record}: needs a numeric column and a discrete 'by' column")
+            raise InputError(f"constraint {record}: needs a numeric column and a discrete 'by' column")
     else:
-        raise TypeError(f"not a constraint record: {record!r}")
+        raise InputTypeError(f"not a constraint record: {record!r}")
 
 
 # ------------------------------------------------------------------------- learning and checking
@@ -160,12 +161,12 @@ def _fit_dependency(record, arrays, specs):
 def key_code(key, determinants, specs) -> int:
     """The code :func:`determinant_key` gives the determinants' values ``key``."""
     if len(key) != len(determinants):
-        raise ValueError(f"lookup key {list(key)} does not give one value per determinant")
+        raise InputError(f"lookup key {list(key)} does not give one value per determinant")
     code = 0
     for name, value in zip(determinants, key):
         categories = specs[name].categories
         if value not in categories:
-            raise ValueError(f"lookup key value {value!r} is not a category of {name!r}")
+            raise InputError(f"lookup key value {value!r} is not a category of {name!r}")
         code = code * len(categories) + categories.index(value)
     return code
 
@@ -194,7 +195,7 @@ def _fit_missing(record, arrays, specs):
     else:
         unknown = [v for v in record.values if v not in values[:-1] and v is not None]
         if unknown:
-            raise ValueError(f"constraint {record}: {unknown} are not values of {record.when!r}")
+            raise InputError(f"constraint {record}: {unknown} are not values of {record.when!r}")
         chosen = list(record.values)
     in_set = np.isin(ids, [values.index(v) for v in chosen])
     broken |= in_set != group_missing
@@ -216,9 +217,9 @@ def _fit_range(record, arrays, specs):
         bounds = {}
         for category, low, high in record.ranges:
             if category is not None and category not in categories[:-1]:
-                raise ValueError(f"constraint {record}: {category!r} is not a value of {record.by!r}")
+                raise InputError(f"constraint {record}: {category!r} is not a value of {record.by!r}")
             if not low <= high:
-                raise ValueError(f"constraint {record}: range [{low}, {high}] of {category!r} is empty")
+                raise InputError(f"constraint {record}: range [{low}, {high}] of {category!r} is empty")
             bounds[categories.index(category)] = (low, high)
         low = np.array([bounds.get(i, (-np.inf, np.inf))[0] for i in range(len(categories))])
         high = np.array([bounds.get(i, (-np.inf, np.inf))[1] for i in range(len(categories))])
@@ -292,7 +293,7 @@ class Roles:
         """Add ``record``; ValueError when it conflicts with one added before."""
         reason = self.conflict(record)
         if reason:
-            raise ValueError(f"constraint {record} cannot be kept with the others: {reason}")
+            raise InputError(f"constraint {record} cannot be kept with the others: {reason}")
         if isinstance(record, FunctionalDependency):
             self.derived[record.column] = record
             self.determinants.update(dict.fromkeys(record.determinants, record))

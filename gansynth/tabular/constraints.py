@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gansynth.errors import InputError, InputTypeError
+
 KIND_NAMES = ("functional_dependency", "missing_together", "inequality", "range_by_category")
 # How many items of a lookup or a list of ranges a description spells out.
 _SHOWN = 3
@@ -32,7 +34,7 @@ def _tuple(value, what: str) -> tuple:
         return (value,)
     items = tuple(value)
     if not items:
-        raise ValueError(f"{what} must name at least one column")
+        raise InputError(f"{what} must name at least one column")
     return items
 
 
@@ -121,7 +123,7 @@ class FunctionalDependency(_Record):
     def __post_init__(self):
         determinants = _tuple(self.determinants, "determinants")
         if len(determinants) > 2:
-            raise ValueError(f"a functional dependency has one or two determinants; got {list(determinants)}")
+            raise InputError(f"a functional dependency has one or two determinants; got {list(determinants)}")
         object.__setattr__(self, "determinants", determinants)
         if self.lookup is not None:
             object.__setattr__(self, "lookup", tuple((tuple(k), v, int(c)) for k, v, c in self.lookup))
@@ -183,7 +185,7 @@ class MissingTogether(_Record):
         object.__setattr__(self, "columns", _tuple(self.columns, "columns"))
         if self.values is not None:
             if self.when is None:
-                raise ValueError("MissingTogether: values need a 'when' column")
+                raise InputError("MissingTogether: values need a 'when' column")
             object.__setattr__(self, "values", tuple(_tuple(self.values, "values")))
 
     @property
@@ -320,7 +322,7 @@ def record_from_dict(data: dict):
             data["by"],
             None if ranges is None else tuple((r["value"], r["low"], r["high"]) for r in ranges),
         )
-    raise ValueError(f"unknown constraint type {kind!r}")
+    raise InputError(f"unknown constraint type {kind!r}")
 
 
 def parse_constraints(constraints) -> tuple[list, set]:
@@ -343,7 +345,7 @@ def parse_constraints(constraints) -> tuple[list, set]:
     if isinstance(constraints, str):
         constraints = [constraints]
     if not isinstance(constraints, (list, tuple)):
-        raise TypeError(
+        raise InputTypeError(
             "constraints must be 'auto', None or a list of constraint records and kind names; "
             f"got {type(constraints).__name__}"
         )
@@ -356,7 +358,7 @@ def parse_constraints(constraints) -> tuple[list, set]:
         elif isinstance(item, str) and item in KIND_NAMES:
             detect.add(item)
         else:
-            raise ValueError(
+            raise InputError(
                 f"constraints: {item!r} is neither a constraint record "
                 f"({', '.join(t.__name__ for t in RECORD_TYPES)}) nor one of 'auto', "
                 f"{', '.join(map(repr, KIND_NAMES))}"

@@ -33,6 +33,7 @@ from itertools import combinations
 
 import numpy as np
 
+from gansynth.errors import InputError
 from gansynth.tabular.constraint_fit import MIN_RANGE_ROWS, Roles, column_arrays, fit_record, value_ids
 from gansynth.tabular.constraints import (
     KIND_NAMES,
@@ -88,7 +89,7 @@ def learn_logic(frame, specs: list, constraints="auto", protected=()) -> list:
     for record in declared:
         fitted, violations = fit_record(record, arrays, by_name)
         if violations:
-            raise ValueError(
+            raise InputError(
                 f"declared constraint {record} does not hold: {violations} of {len(frame)} rows break it "
                 f"(columns {', '.join(map(repr, columns_of(record)))})"
             )

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gansynth._columns import numeric_values
+from gansynth.errors import InputError
 from gansynth.tabular.constraint_fit import column_arrays, key_code
 from gansynth.tabular.constraints import FunctionalDependency, Inequality, MissingTogether, RangeByCategory
 
@@ -159,7 +160,7 @@ class LogicTransform:
         names = [spec.name for spec in self.specs]
         unknown = [name for name in conditions if name not in names]
         if unknown:
-            raise ValueError(f"unknown condition column {unknown[0]!r}; the columns are {names}")
+            raise InputError(f"unknown condition column {unknown[0]!r}; the columns are {names}")
         engine = {name: value for name, value in conditions.items() if name not in self.dependencies}
         for name in conditions:
             if name in self.dependencies:
@@ -191,7 +192,7 @@ class LogicTransform:
             for j, code in enumerate(combo[1:]):
                 match &= (code < 0) | (keys[:, j] == code)
             if not match.any():
-                raise ValueError(
+                raise InputError(
                     f"no training row has {record.column} = {choices[combo[0]]!r} together with the "
                     f"conditions on {', '.join(map(str, record.determinants))} ({record})"
                 )
@@ -292,7 +293,7 @@ def _n_values(name, value, n: int) -> list:
     if pd.api.types.is_list_like(value):
         values = list(value)
         if len(values) != n:
-            raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
+            raise InputError(f"condition {name!r} has {len(values)} values for {n} rows")
         return values
     return [value] * n
 
@@ -304,5 +305,5 @@ def _indices(values: list, known: list, name) -> np.ndarray:
     if (positions < 0).any():
         bad = list(dict.fromkeys(v for v, p in zip(values, positions) if p < 0))[:5]
         shown = ["NaN" if v is None else v for v in known]
-        raise ValueError(f"unknown value(s) {bad} for condition column {name!r}; known values: {shown}")
+        raise InputError(f"unknown value(s) {bad} for condition column {name!r}; known values: {shown}")
     return positions

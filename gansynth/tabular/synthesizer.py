@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._initialisation import build_network
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
+from gansynth.errors import InputError
 from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
 from gansynth.tabular.conditions import (
@@ -226,11 +227,11 @@ class TabularGAN(BaseEstimator):
         """What ``_parameter_constraints`` cannot say: batch and pac agree, widths are positive."""
         self._validate_params()
         if self._batch_size() % self.pac:
-            raise ValueError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
+            raise InputError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
         for name in ("generator_dim", "discriminator_dim"):
             dims = getattr(self, name)
             if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
-                raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
+                raise InputError(f"{name} must be a sequence of positive integers; got {dims!r}")
 
     def fit(
         self, data, discrete_columns="auto", column_kinds=None, condition_shares=None, constraints="auto"
@@ -475,7 +476,7 @@ class TabularGAN(BaseEstimator):
         """
         n = self._check_rows(n)
         if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool) or chunk_size < 1:
-            raise ValueError(f"chunk_size must be a positive integer; got {chunk_size!r}")
+            raise InputError(f"chunk_size must be a positive integer; got {chunk_size!r}")
         return self._chunks(n, int(chunk_size), conditions, random_state, clip)
 
     def sample_to(
@@ -525,11 +526,13 @@ class TabularGAN(BaseEstimator):
     def _check_rows(self, n) -> int:
         check_is_fitted(self, "generator_")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be a non-negative integer; got {n!r}")
+            raise InputError(f"n must be a non-negative integer; got {n!r}")
         return int(n)
 
     def _chunks(self, n: int, chunk_size: int, conditions, random_state, clip):
         """Check the arguments and draw the call's seed now; return the lazy chunks."""
+        if clip is not None and not isinstance(clip, (bool, np.bool_)):
+            raise InputError(f"clip must be True, False or None; got {clip!r}")
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
         # Conditions on a determined column become conditions on its determinants.
         conditions = self._logic_.engine_conditions(conditions, n, np.random.default_rng([seed, 1]))
@@ -593,7 +596,7 @@ class TabularGAN(BaseEstimator):
         try:
             return save_model(path, "TabularGAN", metadata, tensors)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise InputError(
                 f"cannot save this model: a column holds values that JSON cannot store ({exc})"
             ) from None
 
