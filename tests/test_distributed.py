@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -188,3 +189,18 @@ def test_a_caller_group_of_one_is_left_alone_and_fits_as_a_single_process(monkey
     ):
         assert torch.equal(mine, theirs)
     np.testing.assert_array_equal(in_group.loss_history_.to_numpy(), alone.loss_history_.to_numpy())
+
+
+def test_ranks_with_different_transformers_stop_with_one_message(monkeypatch):
+    transformer = SimpleNamespace(to_dict=lambda: {"encoders": [{"means": [0.5]}]})
+
+    def gather(digests, mine):  # rank 1 saw another table
+        digests[:] = [mine, "0" * 64, mine]
+
+    monkeypatch.setattr(dist, "all_gather_object", gather)
+    with pytest.raises(gansynth.GansynthError, match=r"ranks \[1\] fitted a different transformer"):
+        rule.check_same_encoding(transformer, World(0, 3, 0))
+    monkeypatch.setattr(
+        dist, "all_gather_object", lambda digests, mine: digests.__setitem__(slice(None), [mine] * 3)
+    )
+    rule.check_same_encoding(transformer, World(0, 3, 0))
