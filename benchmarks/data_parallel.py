@@ -6,12 +6,15 @@ time and the CPU seconds of the whole process tree (imports, the transformer fit
 does in full, and training), the last epoch's losses, and the SDMetrics QualityReport of as many
 sampled rows as the table has (``random_state=0``) against the table.
 
-torchrun gives each worker one torch thread (``OMP_NUM_THREADS=1``); the plain process keeps
-torch's default (all cores), so on a 2-core machine both use two cores.
+Every process gets one torch thread (``OMP_NUM_THREADS=1``, what torchrun sets for its workers),
+so the comparison is one worker against two of the same kind: on a machine whose cores are
+shared, OpenMP threads spinning for a busy core would make a 2-thread plain process slower than
+its work.
 
 Usage::
 
-    nice -n 10 python -m benchmarks ddp --data-dir ../shared/datasets --epochs 10 --seeds 0 1
+    nice -n 10 python -m benchmarks ddp --data-dir ../shared/datasets --table credit_data.csv \
+        --epochs 30 --seeds 0 1
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def fit(table: Path, model: Path, *, workers: int, epochs: int, seed: int) -> di
     command += ["-m", "gansynth.cli", "fit", str(table), "-o", str(model)]
     command += ["--epochs", str(epochs), "--seed", str(seed), "--quiet"]
     environment = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
+    environment["OMP_NUM_THREADS"] = "1"
     cpu, started = child_cpu_seconds(), time.perf_counter()
     subprocess.run(command, check=True, env=environment, capture_output=True, text=True)
     return {"wall_s": time.perf_counter() - started, "cpu_s": child_cpu_seconds() - cpu}
