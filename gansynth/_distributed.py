@@ -6,10 +6,12 @@ reads it, initialises the default process group when the caller has not (gloo on
 CUDA), and destroys on exit only a group it initialised itself. Outside torchrun, or with one
 worker, it gives ``None`` and nothing distributed happens.
 
-A rank that raises leaves :func:`data_parallel` by destroying its group, which closes its
-connections: on gloo, the collectives the other ranks are waiting in fail at once; on NCCL the
-group's timeout ends them. ``torchrun`` also stops the remaining workers as soon as one exits with
-an error. The timeout is ``GANSYNTH_DIST_TIMEOUT`` seconds (600 by default).
+A rank that raises leaves :func:`data_parallel` destroying its group (without the final barrier)
+and re-raises. When the error ends its process, its connections close: on gloo the collectives the
+other ranks wait in fail at once, and ``torchrun`` stops the remaining workers as soon as one exits
+with an error. A script that catches the error on one rank and carries on is not covered: the
+others keep waiting (on gloo they did, in a test, well past the group's timeout). The timeout is
+``GANSYNTH_DIST_TIMEOUT`` seconds (600 by default).
 """
 
 from __future__ import annotations
