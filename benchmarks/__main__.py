@@ -18,6 +18,10 @@ COMMANDS = {
         "benchmarks.high_cardinality",
         "high-cardinality categorical columns: memory, epoch time, fidelity",
     ),
+    "ddp": (
+        "benchmarks.data_parallel",
+        "data-parallel training with torchrun: 2 processes vs 1, quality and time",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

@@ -96,9 +96,14 @@ def _run_fit(args) -> None:
     check_output(args.output, "-o")
     frame = read_table(args.data)
     model = _fit_model(frame, args, default_epochs=300)
+    # Under torchrun every worker holds the same model; only rank 0 writes it.
+    if os.environ.get("RANK", "0") != "0":
+        return
     model.save(make_parents(args.output))
+    workers = f" by {model.world_size_} workers" if model.world_size_ > 1 else ""
     print(
-        f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr
+        f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns{workers} to {args.output}",
+        file=sys.stderr,
     )
 
 
@@ -238,7 +243,10 @@ def _run_info(args) -> None:
 
 
 def _describe_tabular(model) -> None:
-    print(f"{type(model).__name__}: {len(model.columns_)} columns, trained {len(model.loss_history_)} epochs")
+    print(
+        f"{type(model).__name__}: {len(model.columns_)} columns, trained {len(model.loss_history_)} epochs, "
+        f"world size {model.world_size_}"
+    )
     for spec in model.columns_:
         if spec.is_discrete:
             detail = f"{len(spec.categories)} categories"

@@ -51,6 +51,7 @@ _KEYS = (
     "condition_counts",
     "input_format",
     "seed",
+    "world_size",
     "loss_history",
 )
 # Most constraint records, and most entries in one functional dependency's lookup.
@@ -62,6 +63,8 @@ _MAX_COUNT = 2**53
 # Most levels of a column whose rare levels are grouped: the levels live in the JSON header, which
 # persistence bounds at 64 MiB; 2**22 short strings and their counts fit in it.
 _MAX_LEVELS = 2**22
+# Most data-parallel workers a model records having been trained by (torch's own ranks are int32).
+_MAX_WORLD_SIZE = 2**31 - 1
 
 
 def tabular_tensors(description: dict) -> TensorSpecs:
@@ -99,6 +102,7 @@ def tabular_tensors(description: dict) -> TensorSpecs:
     _condition_counts(description["condition_counts"], condition_widths, level_counts)
     _input_format(description["input_format"])
     integer(description["seed"], "seed", 0, 2**32 - 1)
+    integer(description["world_size"], "world_size", 1, _MAX_WORLD_SIZE)
     loss_history(description["loss_history"], "loss_history")
     noise_and_condition = params["embedding_dim"] + sum(condition_widths)
     return network_tensors(

@@ -37,6 +37,7 @@ def tabular_state(model) -> tuple[dict, dict[str, torch.Tensor]]:
         "condition_counts": [c.tolist() for c in model.condition_sampler_.counts],
         "input_format": model.input_format_,
         "seed": model.seed_,
+        "world_size": model.world_size_,
         "loss_history": model.loss_history_.reset_index().to_dict(orient="list"),
     }
     tensors = {_PREFIX + k: v for k, v in model.generator_.state_dict().items()}
@@ -63,6 +64,7 @@ def restore_tabular(cls, metadata: dict, tensors: dict[str, torch.Tensor], devic
     )
     model.input_format_ = metadata["input_format"]
     model.seed_ = int(metadata["seed"])
+    model.world_size_ = int(metadata["world_size"])
     model.n_features_in_ = len(model.columns_)
     if (
         all(isinstance(spec.name, str) for spec in model.columns_)

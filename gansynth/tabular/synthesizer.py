@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from gansynth._distributed import data_parallel, rank_device
 from gansynth._initialisation import build_network
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
@@ -24,6 +25,17 @@ from gansynth.tabular.conditions import (
     condition_codes_by_rows,
     condition_levels_by_rows,
     condition_weights,
+)
+from gansynth.tabular.data_parallel import (
+    check_same_encoding,
+    epoch_mean,
+    global_counts,
+    rank_batch,
+    shard,
+    share_buffers,
+    shared_seed,
+    synchronised,
+    training_seed,
 )
 from gansynth.tabular.encoded import EncodedRows
 from gansynth.tabular.generation import generate_blocks, regroup
@@ -120,7 +132,11 @@ class TabularGAN(BaseEstimator):
     Attributes
     ----------
     epochs_, batch_size_ : int
-        The training length and batch actually used (``"auto"`` resolved).
+        The training length and batch actually used (``"auto"`` resolved; under ``torchrun``,
+        the global batch, summed over the workers).
+    world_size_ : int
+        The number of data-parallel workers that trained the model (1 outside ``torchrun``;
+        see :mod:`gansynth.tabular.data_parallel` for how batch and learning rate follow it).
     columns_ : list of ColumnSpec
         The inferred kind, dtype, range and categories of each column.
     constraints_ : list of constraint records
@@ -281,23 +297,52 @@ class TabularGAN(BaseEstimator):
         frame, self.input_format_ = as_frame(data)
         self._learn_columns(frame, discrete_columns, column_kinds)
         self.epochs_ = DEFAULT_EPOCHS if self.epochs == "auto" else int(self.epochs)
-        self.batch_size_ = self._batch_size()
-        self.seed_ = draw_seed(self.random_state)
-        self.device_ = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        # Under torchrun, one of several workers: see gansynth.tabular.data_parallel for the rule.
+        with data_parallel(resolve_device(self.device)) as world:
+            self.world_size_ = world.size if world else 1
+            self.seed_ = shared_seed(seed, world)
+            self.device_ = rank_device(resolve_device(self.device), world)
+            rank_batch_size = rank_batch(self._batch_size(), self.pac, world)
+            self.batch_size_ = rank_batch_size * self.world_size_
 
-        table, specs = self._learn_logic(frame, constraints, condition_shares)
-        self.transformer_ = DataTransformer(
-            self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_, max_categories=self.max_categories
-        )
-        rows = self.transformer_.fit(table, specs).encode_rows(table)
-        self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
-        # Two streams on the model's device: the initial weights (which data-parallel processes
-        # would share) and training (which each process would seed apart).
-        self._build_networks(torch_generator(self.seed_, self.device_))
-        training_rng = torch_generator(self.seed_ + 1, self.device_)
-        self.loss_history_ = self._train(rows.to(self.device_), training_rng)
+            table, specs = self._learn_logic(frame, constraints, condition_shares)
+            self.transformer_ = DataTransformer(
+                self.max_modes,
+                self.mixture_max_rows,
+                self.n_jobs,
+                self.seed_,
+                max_categories=self.max_categories,
+            )
+            self.transformer_.fit(table, specs)
+            check_same_encoding(self.transformer_, world)
+            rows = self.transformer_.encode_rows(shard(table, world))
+            self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
+            # Two streams on the model's device: the initial weights (the same on every
+            # data-parallel rank) and training (seeded apart on each rank).
+            self._build_networks(torch_generator(self.seed_, self.device_))
+            training_rng = torch_generator(training_seed(self.seed_, world), self.device_)
+            steps = max(1, len(table) // self.batch_size_)
+            self.loss_history_ = self._train(
+                rows.to(self.device_), training_rng, world, rank_batch_size, steps
+            )
+            if world is not None:
+                self._finish_data_parallel(world, condition_shares)
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
+
+    def _finish_data_parallel(self, world, condition_shares) -> None:
+        """Every rank holds rank 0's batch-norm statistics and the whole table's condition counts."""
+        share_buffers(self.generator_, world)
+        counts = global_counts(self.condition_sampler_.counts, world, self.device_)
+        blocks = self.transformer_.condition_blocks
+        self.condition_sampler_ = ConditionSampler(
+            counts,
+            [s for _, s, _ in blocks],
+            log_frequency=self.log_frequency,
+            column_weights=condition_weights(condition_shares, self.transformer_.specs_, blocks),
+            device=self.device_,
+        )
 
     def _learn_columns(self, frame: pd.DataFrame, discrete_columns, column_kinds) -> None:
         """Column specs and the input's feature attributes; warns about constant numeric columns."""
@@ -342,12 +387,12 @@ class TabularGAN(BaseEstimator):
             device=self.device_,
         )
 
-    def _train(self, data: EncodedRows, rng: torch.Generator) -> pd.DataFrame:
+    def _train(self, data: EncodedRows, rng: torch.Generator, world, batch_size: int, steps: int):
         """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
         with torch_threads(self._training_threads()):
             modules = GANModules(
-                generator=self.generator_,
-                discriminator=self.discriminator_,
+                generator=synchronised(self.generator_, world, self.device_),
+                discriminator=synchronised(self.discriminator_, world, self.device_),
                 activation=self.activation_,
                 generator_optimizer=adam(
                     self.generator_.parameters(),
@@ -369,9 +414,11 @@ class TabularGAN(BaseEstimator):
                 data,
                 self.condition_sampler_,
                 epochs=self.epochs_,
-                batch_size=self.batch_size_,
+                batch_size=batch_size,
                 rng=rng,
-                verbose=self.verbose,
+                verbose=self.verbose and (world is None or world.is_main),
+                steps_per_epoch=steps,
+                epoch_mean=epoch_mean(world),
             )
 
     def _batch_size(self) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from gansynth._progress import progress_bar
 from gansynth.tabular.conditions import ConditionSampler
@@ -66,6 +67,10 @@ def train_step(
         Detached scalars.
     """
     generator, critic, activate = modules.generator, modules.discriminator, modules.activation
+    # The penalty's double backward and the generator's pass through a frozen critic go through
+    # the critic itself: under DistributedDataParallel each forward of the wrapper expects one
+    # gradient reduction, which only the critic loss's backward gives.
+    local_critic = critic.module if isinstance(critic, DistributedDataParallel) else critic
     noise_shape = (batch_size, modules.embedding_dim)
 
     for step in range(modules.discriminator_steps):
@@ -82,7 +87,7 @@ def train_step(
         critic_loss = fake_score.mean() - real_score.mean()
         if modules.penalty_weight:
             critic_loss_total = critic_loss + gradient_penalty(
-                critic, real_input, fake_input, rng, weight=modules.penalty_weight
+                local_critic, real_input, fake_input, rng, weight=modules.penalty_weight
             )
         else:
             critic_loss_total = critic_loss
@@ -91,7 +96,7 @@ def train_step(
         modules.discriminator_optimizer.step()
 
     critic.requires_grad_(False)  # skip weight gradients the generator step would throw away
-    adversarial = -critic(torch.cat([fake, cond], dim=1), rng).mean()
+    adversarial = -local_critic(torch.cat([fake, cond], dim=1), rng).mean()
     critic.requires_grad_(True)
     generator_loss = adversarial + sampler.conditional_loss(raw, column, category)
     modules.generator_optimizer.zero_grad(set_to_none=True)
@@ -110,17 +115,22 @@ def train(
     rng: torch.Generator,
     verbose: bool = True,
     description: str = "TabularGAN",
+    steps_per_epoch: int | None = None,
+    epoch_mean=None,
 ) -> pd.DataFrame:
     """Run ``epochs`` passes of ``len(data) // batch_size`` steps (at least one) each.
 
-    ``rng`` (on ``data``'s device) is the only source of randomness; it is advanced.
+    ``rng`` (on ``data``'s device) is the only source of randomness; it is advanced. A
+    data-parallel worker passes ``steps_per_epoch`` (the same on every rank, whatever its shard's
+    size) and ``epoch_mean``, which turns this rank's loss totals into the ranks' mean.
 
     Returns
     -------
     pandas.DataFrame
         Per-epoch mean ``generator_loss`` and ``discriminator_loss``, indexed by ``epoch``.
     """
-    steps_per_epoch = max(1, len(data) // batch_size)
+    if steps_per_epoch is None:
+        steps_per_epoch = max(1, len(data) // batch_size)
     modules.generator.train()
     modules.discriminator.train()
     history = []
@@ -130,6 +140,8 @@ def train(
         for _ in range(steps_per_epoch):
             generator_loss, critic_loss = train_step(modules, data, sampler, batch_size, rng)
             totals += torch.stack([generator_loss, critic_loss])
+        if epoch_mean is not None:
+            totals = epoch_mean(totals)
         generator_mean, critic_mean = (totals / steps_per_epoch).tolist()
         history.append((epoch, generator_mean, critic_mean))
         progress.set_postfix(G=f"{generator_mean:.3f}", D=f"{critic_mean:.3f}", refresh=False)
