@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gansynth.comparison.statistics import wilcoxon_row
+
 from ._cells import setting_group
 from ._classifiers import METRICS
 
@@ -58,31 +60,6 @@ def friedman_line(means: pd.DataFrame, ranked: list[str]) -> str:
         f"Friedman test over these {len(ranked)} augmenters and {len(complete)} blocks: "
         f"χ² = {statistic:.2f}, p = {p_value:.2g}."
     )
-
-
-def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | None:
-    """Paired comparison of ``augmenter`` against ``reference`` over the blocks both cover."""
-    from scipy.stats import wilcoxon
-
-    if augmenter not in means or reference not in means or augmenter == reference:
-        return None
-    pair = means[[augmenter, reference]].dropna()
-    if pair.empty:
-        return None
-    diff = pair[augmenter] - pair[reference]
-    wins, losses = int((diff > 0).sum()), int((diff < 0).sum())
-    p_value = float("nan")
-    if (diff != 0).sum() >= 1:
-        p_value = float(wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
-    return {
-        "n": len(pair),
-        "mean_diff": diff.mean(),
-        "median_diff": diff.median(),
-        "wins": wins,
-        "ties": len(pair) - wins - losses,
-        "losses": losses,
-        "p": p_value,
-    }
 
 
 def _fmt(value, digits=3) -> str:

@@ -13,12 +13,12 @@ import argparse
 import sys
 
 from gansynth import __version__
-from gansynth.cli import evaluate, images, tabular
+from gansynth.cli import compare, evaluate, images, tabular
 from gansynth.cli.errors import CLIError
 
 __all__ = ["main", "build_parser", "CLIError"]
 
-_COMMAND_MODULES = [tabular, evaluate, images]
+_COMMAND_MODULES = [tabular, evaluate, compare, images]
 
 
 def build_parser() -> argparse.ArgumentParser:
