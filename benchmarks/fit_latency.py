@@ -48,25 +48,30 @@ def _time(function) -> float:
     return time.perf_counter() - start
 
 
-def measure(dataset: str, data_dir: str, repeats: int) -> dict:
-    """Timings of one table in this process (call it in a fresh one for a true first fit)."""
+def measure(dataset: str, data_dir: str, repeats: int, with_smote: bool = True) -> dict:
+    """Timings of one table in this process (call it in a fresh one for a true first fit).
+
+    ``with_smote=False`` leaves SMOTE-NC out: an older gansynth has no ``gansynth.comparison``,
+    where the harness's SMOTE family lives, and SMOTE-NC does not depend on gansynth anyway.
+    """
     import warnings
 
     warnings.simplefilter("ignore")
-    from benchmarks._augmenters import make_spec
-
     X, y = _training_table(dataset, data_dir)
     start = time.perf_counter()
     from gansynth import GANOversampler  # the import is timed apart from the first fit
 
     import_seconds = time.perf_counter() - start
-    smote = make_spec("SMOTE").build()
     fits, steps = [], None
     for seed in range(repeats + 1):
         sampler = GANOversampler(random_state=seed)
         fits.append(_time(lambda s=sampler: s.fit_resample(X, y)))
         steps = getattr(sampler, "training_steps_", None)
-    smote_fits = [_time(lambda s=seed: smote(X, y, s)) for seed in range(repeats + 1)]
+    smote_fits = []
+    if with_smote:
+        from gansynth.comparison.methods import smote_family
+
+        smote_fits = [_time(lambda s=seed: smote_family(X, y, s)) for seed in range(repeats + 1)]
     return {
         "dataset": dataset,
         "rows": len(y),
@@ -80,17 +85,17 @@ def measure(dataset: str, data_dir: str, repeats: int) -> dict:
     }
 
 
-def _run_worker(root: str, dataset: str, data_dir: str, repeats: int) -> dict:
+def _run_worker(name: str, root: str, dataset: str, data_dir: str, repeats: int) -> dict:
     """``measure`` in a fresh process whose ``gansynth`` comes from ``root``."""
     here = str(Path(__file__).resolve().parents[1])
     code = (
         "import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
         "from benchmarks.fit_latency import measure; "
-        "print(json.dumps(measure(sys.argv[3], sys.argv[4], int(sys.argv[5]))))"
+        "print(json.dumps(measure(sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6] == 'current')))"
     )
     env = {**os.environ, "PYTHONPATH": ""}
     result = subprocess.run(
-        [sys.executable, "-c", code, root, here, dataset, data_dir, str(repeats)],
+        [sys.executable, "-c", code, root, here, dataset, data_dir, str(repeats), name],
         capture_output=True,
         text=True,
         env=env,
@@ -194,11 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for dataset in args.datasets.split(","):
         for name, root in roots.items():
-            row = {"root": name, **_run_worker(root, dataset, data_dir, args.repeats)}
+            row = {"root": name, **_run_worker(name, root, dataset, data_dir, args.repeats)}
             rows.append(row)
             print(
                 f"{dataset} [{name}]: GAN median {statistics.median(row['fits_s']):.1f} s "
-                f"(first {row['first_fit_s']:.1f} s), SMOTE-NC {statistics.median(row['smote_s']):.2f} s",
+                f"(first {row['first_fit_s']:.1f} s)"
+                + (f", SMOTE-NC {statistics.median(row['smote_s']):.2f} s" if row["smote_s"] else ""),
                 flush=True,
             )
     text = _report(rows, argv, started, (time.monotonic() - clock) / 60, "baseline" in roots)

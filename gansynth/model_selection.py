@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import inspect
 import numbers
-import time
 import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring, get_scorer, make_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory, column_or_1d
+
+from gansynth._augmented_folds import augmented, evaluate_fold, synthetic_rows
 
 DEFAULT_AMOUNTS = (0.25, 0.5, 1.0)
 
@@ -32,105 +32,6 @@ def _default_sampler():
     from gansynth.sampling.tabular import GANOversampler  # lazy: torch only when it is used
 
     return GANOversampler()
-
-
-def _synthetic_rows(sampler, X, y):
-    """The rows ``sampler`` adds to ``(X, y)``: its output after the original rows."""
-    X_res, y_res = sampler.fit_resample(X, y)
-    n = len(y)
-    if len(y_res) < n or not np.array_equal(np.asarray(y_res)[:n], np.asarray(y)):
-        raise ValueError(
-            f"sampler {type(sampler).__name__} must return the original rows first and append the "
-            "synthetic ones, as imbalanced-learn's over-samplers do"
-        )
-    return _safe_indexing(X_res, np.arange(n, len(y_res))), np.asarray(y_res)[n:]
-
-
-def _prefix_per_class(y_new, fraction: float) -> np.ndarray:
-    """Indices of the first ``fraction`` of each class's synthetic rows, in their drawn order."""
-    keep = []
-    for label in np.unique(y_new):
-        rows = np.flatnonzero(y_new == label)
-        keep.append(rows[: int(round(fraction * len(rows)))])
-    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=int)
-
-
-def _stack(X, X_new):
-    if hasattr(X, "iloc"):
-        import pandas as pd
-
-        return pd.concat([X, X_new], ignore_index=True)
-    if sparse.issparse(X):
-        return sparse.vstack([X, X_new]).asformat(X.format)
-    return np.concatenate([np.asarray(X), np.asarray(X_new)], axis=0)
-
-
-def _augmented(X, y, X_new, y_new, fraction: float):
-    keep = _prefix_per_class(y_new, fraction) if fraction > 0 else np.zeros(0, dtype=int)
-    if not len(keep):
-        return X, y, 0
-    return _stack(X, _safe_indexing(X_new, keep)), np.concatenate([y, y_new[keep]]), len(keep)
-
-
-def _fit_failed(error_score, what: str, error: Exception):
-    if error_score == "raise":
-        raise error
-    warnings.warn(
-        f"{what} failed; its score is {error_score}: {type(error).__name__}: {error}",
-        FitFailedWarning,
-        stacklevel=3,
-    )
-    return error_score
-
-
-def positive_scores(model, X, positive) -> np.ndarray | None:
-    """The model's score for class ``positive`` per row (probability, else decision function);
-    None when it has neither or ``positive`` is None."""
-    if positive is None:
-        return None
-    if hasattr(model, "predict_proba"):
-        return model.predict_proba(X)[:, list(model.classes_).index(positive)]
-    if hasattr(model, "decision_function"):
-        decision = np.asarray(model.decision_function(X), dtype=float)
-        return decision if positive == model.classes_[1] else -decision
-    return None
-
-
-def _evaluate_fold(estimator, sampler, draw, X, y, train, test, fractions, scorer, error_score, positive):
-    """Per candidate amount on one fold: score, synthetic rows added, held-out positive-class scores.
-
-    The estimator without augmentation comes first and its errors propagate: they are the
-    user's to see, not a candidate's failure.
-    """
-    X_train, y_train = _safe_indexing(X, train), y[train]
-    X_test, y_test = _safe_indexing(X, test), y[test]
-    missing = np.full(len(test), np.nan)
-
-    def score(X_fit, y_fit):
-        model = clone(estimator).fit(X_fit, y_fit)
-        held_out = positive_scores(model, X_test, positive)
-        return scorer(model, X_test, y_test), missing if held_out is None else held_out
-
-    first, first_held_out = score(X_train, y_train)
-    scores, counts, held_out = [first], [0], [first_held_out]
-    start = time.perf_counter()
-    try:
-        X_new, y_new = draw(sampler, X_train, y_train)
-    except Exception as error:  # noqa: BLE001 - every failure becomes error_score, as in GridSearchCV
-        _fit_failed(error_score, f"sampler {type(sampler).__name__} on a training fold", error)
-        rest = len(fractions) - 1
-        return scores + [error_score] * rest, counts + [0] * rest, 0.0, held_out + [missing] * rest
-    draw_seconds = time.perf_counter() - start
-    for fraction in fractions[1:]:
-        X_fit, y_fit, n_new = _augmented(X_train, y_train, X_new, y_new, fraction)
-        try:
-            value, predictions = score(X_fit, y_fit)
-        except Exception as error:  # noqa: BLE001
-            value, predictions = _fit_failed(error_score, f"estimator at amount {fraction}", error), missing
-        scores.append(value)
-        counts.append(n_new)
-        held_out.append(predictions)
-    return scores, counts, draw_seconds, held_out
 
 
 def _rarer_class(y):
@@ -369,9 +270,9 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if self.random_state is not None
             else [None] * (len(splits) + 1)
         )
-        draw = check_memory(self.memory).cache(_synthetic_rows)
+        draw = check_memory(self.memory).cache(synthetic_rows)
         folds = Parallel(n_jobs=self.n_jobs)(
-            delayed(_evaluate_fold)(
+            delayed(evaluate_fold)(
                 self.estimator,
                 self._sampler_for(seed),
                 draw,
@@ -432,7 +333,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if fraction > 0:
             sampler = self._sampler_for(seed)
             X_new, y_new = draw(sampler, X, y)
-            X_fit, y_fit, self.n_synthetic_ = _augmented(X, y, X_new, y_new, fraction)
+            X_fit, y_fit, self.n_synthetic_ = augmented(X, y, X_new, y_new, fraction)
             self.sampler_ = sampler if self.memory is None else None  # a cached draw fitted no sampler here
         self.best_estimator_ = clone(self.estimator).fit(X_fit, y_fit)
         self.classes_ = self.best_estimator_.classes_

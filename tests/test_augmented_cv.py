@@ -15,7 +15,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gansynth import AugmentedClassifierCV, GANOversampler
-from gansynth.model_selection import _augmented
+from gansynth._augmented_folds import augmented as _augmented
 from gansynth.sampling.tabular import default_generator
 
 FITS = []  # one entry per CountingSampler.fit_resample call

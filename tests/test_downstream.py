@@ -231,3 +231,28 @@ def test_minority_only_tabular_gan_plugs_in_and_keeps_an_all_nan_column():
     assert (y_res == 1).sum() == (y == 0).sum()
     pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
     assert X_res["blank"][len(X) :].isna().all()
+
+
+@pytest.mark.slow  # short GANs per inner fold: 30-90 s on a shared 2-core machine
+def test_class_weights_and_augmented_cv_cells_share_gan_draws(tmp_path, monkeypatch):
+    monkeypatch.setattr("gansynth.sampling.tabular.auto_training_steps", lambda n_rows, per_class=False: 20)
+    cache = str(tmp_path / "cache")
+    rows = {}
+    for name in ("class weights", "GANOversampler", "AugmentedClassifierCV"):
+        cell = Cell("toy", "n_100", 0, name)
+        rows[name] = run_cell(cell, toy_loader, _augmenters.make_spec(name), ("logreg", "hist_gb"), cache)
+    for name, result in rows.items():
+        assert [r["status"] for r in result] == ["ok", "ok"], (name, result[0].get("error"))
+        for r in result:
+            assert 0 <= r["balanced_accuracy_tuned"] <= 1 and 0 <= r["f1_minority_tuned"] <= 1
+    assert {r["n_synthetic"] for r in rows["class weights"]} == {0}
+    assert all(r["amount"] in (0.0, 0.25, 0.5, 1.0) for r in rows["AugmentedClassifierCV"])
+    # GANOversampler's threshold tuning drew the inner folds' GAN rows; AugmentedClassifierCV reused them.
+    assert len(list((tmp_path / "cache").rglob("output.pkl"))) <= 3 + 1
+
+
+def test_tuned_threshold_metrics_are_reported():
+    rows = run_cell(Cell("toy", "natural", 0, "none"), toy_loader, _augmenters.make_spec("none"), ("logreg",))
+    assert rows[0]["status"] == "ok"
+    assert rows[0]["balanced_accuracy_tuned"] >= rows[0]["balanced_accuracy"] - 0.1
+    assert 0 < rows[0]["f1_minority_tuned"] <= 1

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
+from gansynth._augmented_folds import positive_scores
 from gansynth.comparison.classifiers import (
     as_imputable,
     balanced_fit_params,
@@ -28,7 +29,7 @@ from gansynth.comparison.classifiers import (
     score,
     tuned_thresholds,
 )
-from gansynth.model_selection import AugmentedClassifierCV, positive_scores
+from gansynth.model_selection import AugmentedClassifierCV
 
 Augment = Callable[[pd.DataFrame, np.ndarray, int], tuple[pd.DataFrame, np.ndarray]]
 INNER_FOLDS = 5
