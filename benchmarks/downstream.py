@@ -82,14 +82,14 @@ PROFILES = {
         augmenters={**_CHEAP, **_BASELINES, "GaussianCopula": {}},
         gan_variants={"GANOversampler": {"epochs": 5}, "AugmentedClassifierCV": {"epochs": 5}},
     ),
-    # What fits a shared 2-core machine in about two hours with the GAN methods: the methods of
-    # `gansynth compare` on the seven tables of at most 5,000 rows, two imbalanced and two
-    # low-data settings, three splits, three classifiers (benchmarks/results/baselines.md).
+    # What fits a shared 2-core machine in a few hours with the GAN methods: the methods of
+    # `gansynth compare` on the five small tables, two imbalanced and two low-data settings,
+    # three splits, two classifiers (benchmarks/results/baselines.md).
     "reduced": Profile(
         "reduced",
-        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level", "seismic_bumps", "wilt"),
+        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level"),
         settings=("natural", "ratio_1:100", "n_100", "n_250"),
-        classifiers=("logreg", "random_forest", "hist_gb"),
+        classifiers=("logreg", "hist_gb"),
         n_splits=3,
         augmenters={"none": {}, "RandomOverSampler": {}, "SMOTE": {}, **_BASELINES},
         gan_variants={"GANOversampler": {}, "AugmentedClassifierCV": {}},

@@ -13,10 +13,12 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from gansynth.comparison.classifiers import METRICS, classifier_name
 from gansynth.comparison.methods import evaluate, registry
 from gansynth.comparison.statistics import wilcoxon_row
+from gansynth.sampling.filters import SINGLE_THREAD_ROWS
 
 DEFAULT_METHODS = tuple(registry())
 # The columns ``summarize`` reports, in order, with their display names.
@@ -49,6 +51,7 @@ def _binary_target(y: pd.Series, positive) -> tuple[np.ndarray, object]:
             known = ", ".join(map(str, counts.index[:10]))
             raise ValueError(f"positive class {positive!r} is not in the target; its classes are {known}")
         positive = matches[0]
+    positive = positive.item() if isinstance(positive, np.generic) else positive  # 1, not np.int64(1)
     return (values == positive).to_numpy().astype(int), positive
 
 
@@ -127,7 +130,14 @@ def compare(
         )
     splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="gansynth-compare-") as cache, warnings.catch_warnings():
+    # One OpenMP/BLAS thread on small tables, for the reason the quality filter uses one: threads
+    # that wait for one another at every split multiply a fit's time on a busy machine.
+    threads = 1 if len(X) <= SINGLE_THREAD_ROWS else None
+    with (
+        tempfile.TemporaryDirectory(prefix="gansynth-compare-") as cache,
+        warnings.catch_warnings(),
+        threadpool_limits(limits=threads),
+    ):
         warnings.simplefilter("ignore")  # convergence and fit-failure warnings would drown the table
         from joblib import Memory
 
@@ -135,7 +145,9 @@ def compare(
         from gansynth._progress import progress_bar
 
         folds = list(splitter.split(X, target))
-        bar = progress_bar(range(len(folds)), description=f"compare ({classifier})", verbose=verbose)
+        bar = progress_bar(
+            range(len(folds)), description=f"compare ({classifier})", verbose=verbose, unit="fold"
+        )
         for k in bar:
             train, test = folds[k]
             seed = random_state * 1000 + k
