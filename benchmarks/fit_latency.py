@@ -34,11 +34,25 @@ from pathlib import Path
 DEFAULT_DATASETS = ("yeast4", "seismic_bumps", "wilt", "hpc_data", "bank_additional", "credit_data")
 
 
-def _training_table(dataset: str, data_dir: str):
-    from benchmarks._cells import load_registered, make_split
+def training_part(y):
+    """Row indices of the downstream benchmark's first split's training part.
 
-    X, y = load_registered(dataset, data_dir)
-    train, _ = make_split(y, 0)
+    The same split as ``benchmarks._cells.make_split(y, 0)``, rebuilt here because ``_cells``
+    imports ``gansynth.comparison``, which an older gansynth timed by ``--baseline-root`` lacks.
+    """
+    import numpy as np
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    splitter = StratifiedShuffleSplit(n_splits=1, test_size=0.25, random_state=1000)
+    return next(splitter.split(np.zeros(len(y)), y))[0]
+
+
+def _training_table(dataset: str, data_dir: str):
+    from benchmarks.datasets import dataset_spec, load_dataset
+
+    X, y = load_dataset(dataset, data_dir=data_dir)
+    y = (y == dataset_spec(dataset).positive).to_numpy().astype(int)
+    train = training_part(y)
     return X.iloc[train].reset_index(drop=True), y[train]
 
 
@@ -48,11 +62,15 @@ def _time(function) -> float:
     return time.perf_counter() - start
 
 
-def measure(dataset: str, data_dir: str, repeats: int, with_smote: bool = True) -> dict:
+def measure(
+    dataset: str, data_dir: str, repeats: int, with_smote: bool = True, augmented_cv: bool = False
+) -> dict:
     """Timings of one table in this process (call it in a fresh one for a true first fit).
 
     ``with_smote=False`` leaves SMOTE-NC out: an older gansynth has no ``gansynth.comparison``,
     where the harness's SMOTE family lives, and SMOTE-NC does not depend on gansynth anyway.
+    ``augmented_cv`` also times one ``AugmentedClassifierCV(HistGradientBoostingClassifier())``
+    fit at its defaults (5 folds, a GANOversampler per fold, the refit).
     """
     import warnings
 
@@ -72,7 +90,21 @@ def measure(dataset: str, data_dir: str, repeats: int, with_smote: bool = True) 
         from gansynth.comparison.methods import smote_family
 
         smote_fits = [_time(lambda s=seed: smote_family(X, y, s)) for seed in range(repeats + 1)]
+    cv_fit = {}
+    if augmented_cv:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from threadpoolctl import threadpool_limits
+
+        from gansynth import AugmentedClassifierCV
+        from gansynth.comparison.classifiers import as_imputable
+
+        model = AugmentedClassifierCV(HistGradientBoostingClassifier(random_state=0), random_state=0)
+        with threadpool_limits(1):  # the classifier on one thread, like the GAN's filter
+            cv_fit["augmented_cv_s"] = _time(lambda: model.fit(as_imputable(X), y))
+        cv_fit["augmented_cv_amount"] = model.best_params_["amount"]
+        cv_fit["augmented_cv_sampler_s"] = model.mean_sampler_seconds_
     return {
+        **cv_fit,
         "dataset": dataset,
         "rows": len(y),
         "columns": X.shape[1],
@@ -85,17 +117,29 @@ def measure(dataset: str, data_dir: str, repeats: int, with_smote: bool = True) 
     }
 
 
-def _run_worker(name: str, root: str, dataset: str, data_dir: str, repeats: int) -> dict:
+def _run_worker(name: str, root: str, dataset: str, data_dir: str, repeats: int, augmented_cv: bool) -> dict:
     """``measure`` in a fresh process whose ``gansynth`` comes from ``root``."""
     here = str(Path(__file__).resolve().parents[1])
     code = (
         "import json, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
         "from benchmarks.fit_latency import measure; "
-        "print(json.dumps(measure(sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6] == 'current')))"
+        "current = sys.argv[6] == 'current'; cv = current and sys.argv[7] == '1'; "
+        "print(json.dumps(measure(sys.argv[3], sys.argv[4], int(sys.argv[5]), current, cv)))"
     )
     env = {**os.environ, "PYTHONPATH": ""}
     result = subprocess.run(
-        [sys.executable, "-c", code, root, here, dataset, data_dir, str(repeats), name],
+        [
+            sys.executable,
+            "-c",
+            code,
+            root,
+            here,
+            dataset,
+            data_dir,
+            str(repeats),
+            name,
+            str(int(augmented_cv)),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -152,6 +196,22 @@ def _report(rows: list[dict], argv: list[str], started: str, minutes: float, bas
                 f"{med(base['fits_s']) / med(row['fits_s']):.2f}x",
             ]
         lines.append("| " + " | ".join(cells) + " |")
+    with_cv = [r for r in current if "augmented_cv_s" in r]
+    if with_cv:
+        lines += [
+            "",
+            "AugmentedClassifierCV(HistGradientBoostingClassifier()) at its defaults (5 folds, the refit), "
+            "one fit, against the median plain GANOversampler fit above:",
+            "",
+            "| table | AugmentedClassifierCV s | GAN median s | ratio | chosen amount | sampler s per fold |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in with_cv:
+            lines.append(
+                f"| {row['dataset']} | {row['augmented_cv_s']:.1f} | {med(row['fits_s']):.1f} | "
+                f"{row['augmented_cv_s'] / med(row['fits_s']):.1f}x | {row['augmented_cv_amount']:g} | "
+                f"{row['augmented_cv_sampler_s']:.1f} |"
+            )
     medians = [med(r["fits_s"]) for r in current]
     lines += [
         "",
@@ -177,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--baseline-root", help="folder holding another gansynth version to time in the same run"
     )
+    parser.add_argument(
+        "--augmented-cv",
+        action="store_true",
+        help="also time one AugmentedClassifierCV(HistGradientBoostingClassifier()) fit per table",
+    )
     parser.add_argument("--out", default="benchmarks/results/fit_latency.md")
     return parser
 
@@ -199,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for dataset in args.datasets.split(","):
         for name, root in roots.items():
-            row = {"root": name, **_run_worker(name, root, dataset, data_dir, args.repeats)}
+            row = {
+                "root": name,
+                **_run_worker(name, root, dataset, data_dir, args.repeats, args.augmented_cv),
+            }
             rows.append(row)
             print(
                 f"{dataset} [{name}]: GAN median {statistics.median(row['fits_s']):.1f} s "

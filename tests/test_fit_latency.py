@@ -103,3 +103,11 @@ def test_the_classifier_filter_uses_one_openmp_thread_on_small_tables(monkeypatc
     scores = filters.classifier_scores(frame, y, frame.iloc[:10], y[:10], specs, seed=0)
     assert scores.shape == (10,)
     assert seen and all(threads == 1 for threads in seen[0])
+
+
+def test_the_latency_benchmark_times_the_downstream_benchmarks_training_rows():
+    from benchmarks._cells import make_split
+    from benchmarks.fit_latency import training_part
+
+    y = np.r_[np.ones(37, int), np.zeros(400, int)]
+    np.testing.assert_array_equal(training_part(y), make_split(y, 0)[0])
