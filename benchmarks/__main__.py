@@ -14,7 +14,26 @@ COMMANDS = {
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
+    "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
+    "cardinality": (
+        "benchmarks.high_cardinality",
+        "high-cardinality categorical columns: memory, epoch time, fidelity",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
+    "timings": (
+        "benchmarks.timings",
+        "how long make demo and ImageGAN on digits take, per torch thread count",
+    ),
+    "figures": ("benchmarks.figures", "figures quoted in the README and docs, checked against their results"),
+    "seed-quality": (
+        "benchmarks.seed_quality",
+        "SDMetrics quality of TabularGAN on the embedded table, per seed",
+    ),
+    "threads": ("benchmarks.thread_count", "whether seeded weights depend on torch's thread count"),
+    "demo-fidelity": (
+        "benchmarks.demo_fidelity",
+        "the make-demo table of issue #12: does the demo's output keep the table's logic",
+    ),
     "step": (
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",

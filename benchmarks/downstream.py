@@ -125,8 +125,9 @@ PROFILES = {
     ),
 }
 
+MAIN_GAN = "GANOversampler"  # the default configuration; other gan_variants are variants of it
 # The default configuration and the CV-chosen one; other gan_variants are variants of them.
-MAIN_GANS = ("GANOversampler", "AugmentedClassifierCV")
+MAIN_GANS = (MAIN_GAN, "AugmentedClassifierCV")
 PRESENTATION_ORDER = [
     "none",
     "class weights",

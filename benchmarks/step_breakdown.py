@@ -25,13 +25,14 @@ from gansynth.tabular.training import GANModules, train_step
 
 
 def _ms_per_step(modules, data, sampler, batch_size, steps, repeats) -> float:
+    rng = torch.Generator().manual_seed(0)
     for _ in range(5):  # warm-up: allocator, thread pool
-        train_step(modules, data, sampler, batch_size)
+        train_step(modules, data, sampler, batch_size, rng)
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(steps):
-            train_step(modules, data, sampler, batch_size)
+            train_step(modules, data, sampler, batch_size, rng)
         best = min(best, (time.perf_counter() - start) / steps * 1000)
     return best
 

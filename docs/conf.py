@@ -9,7 +9,7 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # the checkout's gansynth, not an installed copy
-sys.path.insert(0, str(DOCS))  # gallery_support
+sys.path.insert(0, str(DOCS))  # gallery_support, quoted_figures
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import gansynth  # noqa: E402
@@ -25,6 +25,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "quoted_figures",  # :figure:`0.42x <results file key>`, checked against benchmarks/results/
 ]
 
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "sg_execution_times.rst"]

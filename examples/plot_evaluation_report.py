@@ -7,7 +7,7 @@ column-pair trends, how easily a classifier tells them apart), usefulness (a mod
 synthetic rows, tested on real ones) and privacy (distance to the closest real row, exact copies).
 
 In a notebook the report renders as its summary table, with a status dot per score and any
-warnings above it; its plots are matplotlib figures.
+warnings above it; its plots are matplotlib figures, displayed inline when a cell returns one.
 """
 
 # %%
@@ -45,18 +45,16 @@ for flag in report.flags:
 # Plots
 # -----
 # Scores at a glance, coloured from good (green) to poor (red):
-scores_figure = report.plot_scores()
+report.plot_scores()
 
 # %%
 # Real (blue) against synthetic (orange) distributions of a few columns:
-distributions_figure = report.plot_distributions(
-    columns=["gender", "degree_perc", "salary", "placed", "start_date", "mba_spec"]
-)
+report.plot_distributions(columns=["gender", "degree_perc", "salary", "placed", "start_date", "mba_spec"])
 
 # %%
 # Distance to the closest real training row: synthetic rows should be no closer to the training
 # rows than real rows the generator never saw.
-dcr_figure = report.plot_dcr()
+report.plot_dcr()
 
 # %%
 # Details

@@ -4,7 +4,7 @@ ImageGAN on handwritten digits
 
 Train the class-conditional :class:`gansynth.ImageGAN` on scikit-learn's 8x8 digits and draw a
 grid of generated digits, one row per class. The GAN trains for 10 epochs (about 280 updates)
-here; the default of about 1,000 updates takes half a minute on one CPU thread.
+here; the default is about 1,000 updates (its timings are on the benchmarks page).
 """
 
 # %%

@@ -17,6 +17,15 @@ _EXPORTS = {
     "evaluate": "gansynth.evaluation",
     "load": "gansynth.models",
     "ModelFileError": "gansynth.persistence",
+    "sample_partitioned": "gansynth.partitioned",
+    "write_partitioned": "gansynth.partitioned",
+    "FunctionalDependency": "gansynth.tabular.constraints",
+    "MissingTogether": "gansynth.tabular.constraints",
+    "Inequality": "gansynth.tabular.constraints",
+    "RangeByCategory": "gansynth.tabular.constraints",
+    "GansynthError": "gansynth.errors",
+    "InputError": "gansynth.errors",
+    "InputTypeError": "gansynth.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -14,13 +14,15 @@ from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import _safe_indexing
 
+from gansynth.errors import InputError
+
 
 def synthetic_rows(sampler, X, y):
     """The rows ``sampler`` adds to ``(X, y)``: its output after the original rows."""
     X_res, y_res = sampler.fit_resample(X, y)
     n = len(y)
     if len(y_res) < n or not np.array_equal(np.asarray(y_res)[:n], np.asarray(y)):
-        raise ValueError(
+        raise InputError(
             f"sampler {type(sampler).__name__} must return the original rows first and append the "
             "synthetic ones, as imbalanced-learn's over-samplers do"
         )

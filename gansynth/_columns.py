@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from gansynth.errors import InputError, InputTypeError
+
 KINDS = ("continuous", "integer", "datetime", "boolean", "categorical")
 NUMERIC_KINDS = ("continuous", "integer", "datetime")
 DISCRETE_KINDS = ("boolean", "categorical")
@@ -26,6 +28,10 @@ SDTYPE_OF_KIND = {
     "boolean": "boolean",
     "categorical": "categorical",
 }
+
+# Largest magnitude a numeric column may hold: the mixture fits square the values, and squares
+# of larger numbers, summed over 10,000 rows, overflow float64 (1e154 already fails).
+MAX_MAGNITUDE = 1e150
 
 
 def is_boolean_like(series: pd.Series) -> bool:
@@ -67,7 +73,7 @@ def infer_kind(series: pd.Series) -> str:
         values = series.dropna().to_numpy(dtype=float)
         finite = values[np.isfinite(values)]
         return "integer" if len(finite) and is_integral(finite) else "continuous"
-    raise TypeError(f"column {series.name!r}: unsupported dtype {dtype}")
+    raise InputTypeError(f"column {series.name!r}: unsupported dtype {dtype}")
 
 
 def infer_sdtype(series: pd.Series) -> str:
@@ -86,10 +92,57 @@ def infer_sdtype(series: pd.Series) -> str:
 
 
 def epoch_nanoseconds(series: pd.Series) -> np.ndarray:
-    """Int64 nanoseconds since the epoch of a datetime column (UTC for tz-aware ones)."""
+    """Int64 nanoseconds since the epoch of a datetime column (UTC for tz-aware ones).
+
+    Raises
+    ------
+    InputError
+        If a value lies outside the years 1677 to 2262 that nanoseconds since the epoch can hold.
+    """
     if getattr(series.dt, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    return series.astype("datetime64[ns]").to_numpy().view("int64")
+    try:
+        return series.astype("datetime64[ns]").to_numpy().view("int64")
+    except pd.errors.OutOfBoundsDatetime:
+        outside = series[(series < pd.Timestamp.min) | (series > pd.Timestamp.max)]
+        raise InputError(
+            f"column {series.name!r} holds datetimes outside the range gansynth models "
+            f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}, nanoseconds since 1970), "
+            f"e.g. {outside.iloc[0] if len(outside) else 'one'}; clip or drop them"
+        ) from None
+
+
+def check_numbers(
+    name, values: np.ndarray, action: str, table: str | None = None, max_magnitude: float = MAX_MAGNITUDE
+) -> None:
+    """Refuse infinite values and magnitudes above :data:`MAX_MAGNITUDE` in a numeric column.
+
+    Parameters
+    ----------
+    name : str or int
+        The column label, named in the message.
+    values : numpy.ndarray
+        Float64 values, NaN for missing.
+    action : str
+        What the caller is doing ("fitting", "evaluating"), for the advice.
+    table : str or None, default=None
+        The table's name when there are several (``"synthetic"``).
+    max_magnitude : float, default=MAX_MAGNITUDE
+        Largest absolute value accepted.
+    """
+    where = f"column {name!r}" + (f" of `{table}`" if table else "")
+    finite = np.isfinite(values)
+    infinite = int(np.isinf(values).sum())
+    if infinite:
+        raise InputError(
+            f"{where} holds {infinite} infinite value(s); replace them (e.g. with NaN) before {action}"
+        )
+    largest = float(np.abs(values[finite]).max()) if finite.any() else 0.0
+    if largest > max_magnitude:
+        raise InputError(
+            f"{where} holds values up to {largest:.3g} in magnitude, above the {max_magnitude:.0e} "
+            f"gansynth can model (their squares overflow); rescale the column before {action}"
+        )
 
 
 def numeric_values(series: pd.Series, kind: str) -> np.ndarray:

@@ -124,7 +124,20 @@ def estimator_params(value, where: str, cls) -> dict:
         validate_parameter_constraints(cls._parameter_constraints, params, caller_name=cls.__name__)
     except InvalidParameterError as exc:
         raise invalid(where, str(exc)) from None
+    if "device" in params:
+        _device_name(params["device"], f"{where}.device")
     return params
+
+
+def _device_name(value, where: str) -> None:
+    """A device name torch parses (a loaded model keeps its device parameter; load picks where it runs)."""
+    if value is None or value == "auto":
+        return
+    text(value, where, 64)
+    try:
+        torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        raise invalid(where, f"is not a torch device name: {shown(value)}") from None
 
 
 def loss_history(value, where: str) -> None:

@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory, column_or_1d
 
 from gansynth._augmented_folds import augmented, evaluate_fold, synthetic_rows
+from gansynth.errors import InputError
 
 DEFAULT_AMOUNTS = (0.25, 0.5, 1.0)
 
@@ -168,9 +169,9 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         try:
             values = np.asarray(self.amounts, dtype=float).ravel()
         except (TypeError, ValueError):
-            raise ValueError(f"amounts must be numbers in [0, 1]; got {self.amounts!r}") from None
+            raise InputError(f"amounts must be numbers in [0, 1]; got {self.amounts!r}") from None
         if not len(values) or not np.all(np.isfinite(values)) or values.min() < 0 or values.max() > 1:
-            raise ValueError(f"amounts must be numbers in [0, 1]; got {self.amounts!r}")
+            raise InputError(f"amounts must be numbers in [0, 1]; got {self.amounts!r}")
         return sorted({0.0, *values.tolist()})
 
     def _check_scorer(self, y):
@@ -179,7 +180,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if needed is not None:
             methods = (needed,) if isinstance(needed, str) else tuple(needed)
             if not any(hasattr(self.estimator, method) for method in methods):
-                raise ValueError(
+                raise InputError(
                     f"scoring={self.scoring!r} needs {' or '.join(methods)}, which "
                     f"{type(self.estimator).__name__} does not have; pass a scoring that uses predict "
                     "(e.g. 'balanced_accuracy' or 'f1') or an estimator with predicted probabilities"
@@ -205,12 +206,12 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _check_y(self, y) -> np.ndarray:
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+            raise InputError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         classes, counts = np.unique(y, return_counts=True)
         if len(classes) < 2:
-            raise ValueError(
+            raise InputError(
                 f"y has one class ({classes.tolist()[0]!r}): AugmentedClassifierCV needs at least two "
                 "classes to train a classifier and choose an augmentation"
                 if len(classes)
@@ -218,7 +219,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         if isinstance(self.cv, numbers.Integral) and self.cv > counts.min():
             rarest = classes.tolist()[int(np.argmin(counts))]
-            raise ValueError(
+            raise InputError(
                 f"cv={self.cv} is larger than the {counts.min()} row(s) of class {rarest!r}: every fold "
                 f"needs one. Use cv={max(2, counts.min())} or fewer folds"
                 + (" (or gather more rows of that class)." if counts.min() < 2 else ".")
@@ -260,7 +261,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         elif not hasattr(X, "shape") and not hasattr(X, "iloc"):
             X = np.asarray(X)
         if _num_samples(X) != len(y):
-            raise ValueError(f"X has {_num_samples(X)} rows but y has {len(y)} labels")
+            raise InputError(f"X has {_num_samples(X)} rows but y has {len(y)} labels")
         scorer = self._check_scorer(y)
         self.positive_class_ = _rarer_class(y)
         splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
@@ -303,7 +304,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             warnings.simplefilter("ignore", RuntimeWarning)  # a candidate failing on every fold
             means, stds = scores.mean(axis=1), scores.std(axis=1)
         if np.isnan(means[0]):
-            raise ValueError(
+            raise InputError(
                 "the estimator failed without augmentation on at least one fold; "
                 "pass error_score='raise' to see why"
             )

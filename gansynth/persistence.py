@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import numbers
 import os
 import struct
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+
+from gansynth.errors import GansynthError
 
 FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
@@ -60,7 +63,7 @@ SAFETENSORS_DTYPE = {torch.float32: "F32", torch.float64: "F64", torch.float16: 
 TensorSpecs = dict[str, tuple[str, tuple[int, ...]]]
 
 
-class ModelFileError(ValueError):
+class ModelFileError(GansynthError, ValueError):
     """Raised when a file is not a readable gansynth model."""
 
 
@@ -84,6 +87,39 @@ def _digest(description: dict, tensors: dict[str, torch.Tensor]) -> str:
         sha.update(str(tuple(tensor.shape)).encode())
         sha.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
     return sha.hexdigest()
+
+
+def stored_params(params: dict) -> dict:
+    """Constructor parameters as a description stores them: as given, wherever JSON can hold them.
+
+    Tuples (and lists) are written as arrays, which :func:`loaded_params` reads back as tuples;
+    numpy scalars are written as numbers and a ``torch.device`` as its name. A ``random_state``
+    that is a ``RandomState`` or ``Generator`` instance cannot be stored and is written as null
+    (a fitted model that needs its drawn seed stores it apart from its parameters).
+    """
+    stored = {}
+    for name, value in params.items():
+        if name == "random_state" and not _is_integer(value):
+            value = None
+        elif isinstance(value, torch.device):
+            value = str(value)
+        elif _is_integer(value):
+            value = int(value)
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = float(value)
+        elif isinstance(value, (tuple, list)):
+            value = [int(v) if _is_integer(v) else v for v in value]
+        stored[name] = value
+    return stored
+
+
+def loaded_params(params: dict) -> dict:
+    """Stored constructor parameters as the estimator takes them: arrays back to tuples."""
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in params.items()}
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]) -> Path:
@@ -120,8 +156,12 @@ def save_model(path, kind: str, metadata: dict, tensors: dict[str, torch.Tensor]
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
-    os.replace(tmp, path)
+    try:
+        save_file(cpu_tensors, str(tmp), metadata={FORMAT_NAME: json.dumps(header)})
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed or interrupted write leaves no partial file
+        raise
     return path
 
 

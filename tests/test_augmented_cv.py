@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gansynth import AugmentedClassifierCV, GANOversampler
 from gansynth._augmented_folds import augmented as _augmented
+from gansynth.errors import InputError
 from gansynth.sampling.tabular import default_generator
 
 FITS = []  # one entry per CountingSampler.fit_resample call
@@ -289,7 +290,7 @@ def test_bad_input_gets_one_clear_error(params, y, match):
     model = AugmentedClassifierCV(
         params.pop("estimator", LogisticRegression()), sampler=RandomOverSampler(), **params
     )
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InputError, match=match):
         model.fit(X, default_y if y is None else y)
 
 

@@ -8,6 +8,7 @@ from gansynth.cli import main
 from gansynth.comparison import compare, format_summary, summarize
 from gansynth.comparison.classifiers import tuned_thresholds
 from gansynth.comparison.methods import evaluate, registry
+from gansynth.errors import InputError
 from gansynth.tabular.synthesizer import TabularGAN
 
 CHEAP = ["none", "class weights", "RandomOverSampler", "SMOTE"]
@@ -119,7 +120,7 @@ def test_gan_methods_share_their_draws(short_gans):
 )
 def test_compare_bad_input(y, params, match):
     X, default_y = toy_table()
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InputError, match=match):
         compare(X, default_y if y is None else y, verbose=False, **params)
 
 
@@ -141,7 +142,7 @@ def test_cli_prints_the_table_and_writes_the_page(tmp_path, capsys):
     [
         (["--target", "nope"], "--target 'nope' is not a column"),
         (["--target", "label", "--methods", "none,GAN"], "--methods: unknown ['GAN']"),
-        (["--target", "label", "-o", "out.txt"], "--output must name an .html file"),
+        (["--target", "label", "-o", "out.txt"], "-o out.txt: unknown extension '.txt'"),
         (["--target", "label", "--folds", "1"], "--folds must be at least 2"),
         (["--target", "label", "--positive", "purple"], "positive class 'purple' is not in the target"),
     ],

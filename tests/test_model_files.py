@@ -114,6 +114,35 @@ def test_a_valid_file_loads_and_samples_like_the_model(files):
     assert isinstance(gansynth.load(files / "img.gsyn"), ImageGAN)
 
 
+@pytest.mark.parametrize("random_state", [None, 7])
+def test_a_loaded_model_shows_the_parameters_it_was_made_with(tmp_path, random_state):
+    tabular = TabularGAN(
+        **{**TINY, "generator_dim": (8, 4), "random_state": random_state},
+        generator_lr=1e-3,
+        torch_threads=1,
+        device="cpu",
+    ).fit(small_table())
+    digits = load_digits()
+    image = ImageGAN(
+        **IMAGE_TINY, r1_gamma=0.5, class_balance=True, random_state=random_state, verbose=False, device="cpu"
+    ).fit(digits.images[:64], digits.target[:64])
+    for model, name in ((tabular, "t.gsyn"), (image, "i.gsyn")):
+        loaded = gansynth.load(model.save(tmp_path / name))
+        assert repr(loaded) == repr(model)
+        assert loaded.get_params() == model.get_params()  # tuples stay tuples, None stays None
+    loaded = gansynth.load(tmp_path / "t.gsyn")
+    pd.testing.assert_frame_equal(loaded.sample(30, random_state=1), tabular.sample(30, random_state=1))
+    # Without random_state a loaded model continues its drawn seed's stream, as the model does.
+    pd.testing.assert_frame_equal(loaded.sample(30), tabular.sample(30))
+
+
+def test_a_loaded_model_keeps_its_device_parameter_and_runs_where_load_puts_it(tmp_path):
+    model = TabularGAN(**TINY).fit(small_table())  # device="auto"
+    loaded = gansynth.load(model.save(tmp_path / "m.gsyn"), device="cpu")
+    assert loaded.device == "auto" and loaded.device_ == torch.device("cpu")
+    assert "device" not in repr(loaded)
+
+
 def test_an_edited_description_is_caught_by_the_digest(files, tmp_path):
     path = edited(
         files / "m.gsyn", tmp_path / "t.gsyn", lambda m: m["columns"][1].update(kind="datetime"), False
@@ -203,8 +232,19 @@ def _set(*keys, value):
     return edit
 
 
+def _both_categories(categories):
+    """Set column 2's categories in the table's columns and the engine's alike."""
+
+    def edit(model):
+        for part in ("columns", "engine_columns"):
+            model[part][2]["categories"] = list(categories)
+
+    return edit
+
+
 def _add_category(model):
     model["columns"][2]["categories"].append("purple")
+    model["engine_columns"][2]["categories"].append("purple")
     model["transformer"]["encoders"][2]["categories"].append("purple")
     model["condition_counts"][0].append(0)
 
@@ -219,7 +259,7 @@ TABULAR_EDITS = [
     (_set("columns", 2, "kind", value="weird"), "kind must be one of"),
     (_set("columns", 1, "name", value="x"), "duplicate names"),
     (_set("columns", 2, "categories", value=["a"] * 3), "duplicates"),
-    (_set("columns", 2, "categories", value=[f"c{i}" for i in range(70_000)]), "1 to 65536 items"),
+    (_both_categories([f"c{i}" for i in range(70_000)]), "1 to 65536 items"),
     (_set("columns", 0, "extra", value=[]), "extra must be an object"),
     (_add_category, "the description implies F32"),
     (_set("condition_counts", 0, value=[0, 0, 0, 0]), "same positive number of rows"),
@@ -231,6 +271,9 @@ TABULAR_EDITS = [
     (_set("params", "embedding_dim", value=0), "embedding_dim"),
     (_set("params", "generator_dim", value=[70_000]), "generator_dim"),
     (_set("params", "no_such_parameter", value=1), "unexpected keys"),
+    (_set("params", "device", value="gpu9"), "params.device is not a torch device name"),
+    (_set("params", "device", value="cuda" * 100), "params.device must be a string of at most 64"),
+    (_set("params", "random_state", value="seed"), "'random_state' parameter of TabularGAN"),
     (_set("loss_history", "epoch", value=[0, 1, 2]), "different lengths"),
     (lambda m: m.pop("transformer"), r"lacks \['transformer'\]"),
     (_set("surprise", value=1), "unexpected keys"),
@@ -256,6 +299,7 @@ IMAGE_EDITS = [
     (_set("params", "latent_dim", value=10**6), "latent_dim"),
     (_set("params", "generator_width", value=60_000), "parameters, above the bound"),
     (_set("params", "loss", value="magic"), "'loss' parameter of ImageGAN"),
+    (_set("params", "device", value=["cpu"]), "'device' parameter of ImageGAN"),
     (_set("n_epochs", value=0), "n_epochs"),
 ]
 

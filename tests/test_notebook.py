@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
+import os
 import re
+import shutil
 import sys
 import types
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -104,3 +108,61 @@ def test_estimators_keep_scikit_learns_html_repr():
         text = estimator._repr_html_()
         assert "sk-estimator" in text or "sk-top-container" in text
         assert type(estimator).__name__ in text
+
+
+# ---------------------------------------------------------------- a downloaded notebook, run by nbclient
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "plot_evaluation_report.py"
+BUILT_NOTEBOOK = ROOT / "docs" / "auto_examples" / "plot_evaluation_report.ipynb"
+
+
+def gallery_notebook(tmp_path) -> Path:
+    """The notebook the docs offer: the built one if current, else sphinx-gallery's own conversion."""
+    if BUILT_NOTEBOOK.exists() and BUILT_NOTEBOOK.stat().st_mtime >= EXAMPLE.stat().st_mtime:
+        return BUILT_NOTEBOOK
+    notebook = pytest.importorskip("sphinx_gallery.notebook")
+    script = tmp_path / EXAMPLE.name
+    shutil.copy(EXAMPLE, script)
+    with contextlib.redirect_stdout(io.StringIO()):
+        notebook.python_to_jupyter_cli([str(script)])
+    return script.with_suffix(".ipynb")
+
+
+@pytest.mark.slow  # a kernel, and a GAN trained for 100 epochs
+def test_a_gallery_notebook_runs_in_a_kernel_and_shows_the_report_and_its_figures(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.read(gallery_notebook(tmp_path), as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
+    # As a user's kernel: this checkout's gansynth, and no backend forced, so that IPython's
+    # inline backend is the one in use (matplotlib displays nothing without it).
+    environment = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+    try:
+        client.km = client.create_kernel_manager()
+        client.start_new_kernel(env=environment)
+        client.start_new_kernel_client()
+    except Exception as exc:  # no kernel spec, no ZMQ sockets, a sandbox: not this test's subject
+        client._cleanup_kernel()
+        pytest.skip(f"no Jupyter kernel could start: {type(exc).__name__}: {exc}")
+    client.execute()  # raises CellExecutionError on the first cell that fails
+
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    outputs = {cell.source.strip().splitlines()[-1]: cell.outputs for cell in cells}
+    assert not [o for cell in cells for o in cell.outputs if o.output_type == "error"]
+    report_html = [o.data["text/html"] for o in outputs["report"] if "text/html" in o.get("data", {})]
+    assert len(report_html) == 1 and "<table" in report_html[0] and 'class="dot"' in report_html[0]
+    printed = "".join(o.get("text", "") for o in outputs["    print(flag)"])
+    for flag in filter(None, printed.splitlines()):
+        assert flag.split(":")[0] in report_html[0]  # every flag, above the table
+    if not printed.strip():
+        assert "No flags" in report_html[0]
+    figure_cells = [cell for cell in cells if "report.plot_" in cell.source]
+    assert len(figure_cells) == 3
+    for cell in figure_cells:
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, cell.source  # inline, once, without %matplotlib inline

@@ -289,8 +289,7 @@ def test_condition_sampler_sets_the_right_index_for_every_column():
     codes = np.column_stack([rng.integers(0, 3, 500), rng.integers(0, 5, 500), rng.integers(0, 2, 500)])
     counts = [np.bincount(codes[:, j], minlength=w) for j, w in enumerate([3, 5, 2])]
     sampler = ConditionSampler(counts, [0, 3, 8], codes=codes)
-    torch.manual_seed(0)
-    cond, column, category, rows = sampler.sample_train(4000)
+    cond, column, category, rows = sampler.sample_train(4000, torch.Generator().manual_seed(0))
     offsets = torch.tensor([0, 3, 8])
     active = cond.argmax(dim=1)
     assert torch.equal(active, offsets[column] + category)
@@ -309,11 +308,12 @@ def test_output_activation_normalises_each_block():
         Span(10, 3, "softmax"),
     ]
     activation = OutputActivation(spans)
-    out = activation(torch.randn(64, 13) * 5)
+    rng = torch.Generator().manual_seed(0)
+    out = activation(torch.randn(64, 13, generator=rng) * 5, rng)
     for start, end in [(1, 4), (4, 9), (10, 13)]:
         assert torch.allclose(out[:, start:end].sum(1), torch.ones(64), atol=1e-5)
     assert out[:, [0, 9]].abs().max() <= 1
-    alphas, choices = activation.sample(torch.randn(64, 13))
+    alphas, choices = activation.sample(torch.randn(64, 13, generator=rng), rng)
     assert alphas.shape == (64, 2) and alphas.abs().max() <= 1
     assert choices.shape == (64, 3) and choices.max(0).values.tolist() <= [2, 4, 2]
 
@@ -321,8 +321,7 @@ def test_output_activation_normalises_each_block():
 def test_output_activation_samples_each_block_at_its_softmax_probabilities():
     spans = [Span(0, 3, "softmax"), Span(3, 3, "softmax")]
     logits = torch.tensor([[0.0, 1.0, 2.0, 2.0, 0.0, -1.0]]).repeat(20000, 1)
-    torch.manual_seed(0)
-    _, choices = OutputActivation(spans).sample(logits.clone())
+    _, choices = OutputActivation(spans).sample(logits.clone(), torch.Generator().manual_seed(0))
     for block in range(2):
         expected = torch.softmax(logits[0, 3 * block : 3 * block + 3], 0)
         observed = torch.bincount(choices[:, block], minlength=3) / 20000

@@ -3,8 +3,10 @@
 Each command module (:mod:`~gansynth.cli.tabular`, :mod:`~gansynth.cli.evaluate`,
 :mod:`~gansynth.cli.images`) has an ``add_subcommands(subparsers)`` that builds its parsers and
 sets a ``handler`` on each; :data:`_COMMAND_MODULES` lists them in help order. Handlers raise
-:class:`CLIError` (or ``ValueError``/``TypeError``/``FileNotFoundError`` from the library) for bad
-input, which :func:`main` prints as one clear line and exit status 2, without a traceback.
+:class:`CLIError` (or a :class:`~gansynth.errors.GansynthError`, ``ValueError``, ``TypeError``
+or ``OSError`` from the library) for bad input, which :func:`main` prints as one line on
+standard error with exit status 2; bad arguments get one line too. Any other exception is a
+bug: one line naming it, exit status 1. ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -14,31 +16,64 @@ import sys
 
 from gansynth import __version__
 from gansynth.cli import compare, evaluate, images, tabular
-from gansynth.cli.errors import CLIError
+from gansynth.cli.errors import CLIError, one_line
+from gansynth.errors import GansynthError
 
 __all__ = ["main", "build_parser", "CLIError"]
 
 _COMMAND_MODULES = [tabular, evaluate, compare, images]
 
+# Refusals of the user's input or environment (a missing file, a full disk, a bad parameter
+# value refused by scikit-learn's validation): one line and exit status 2.
+USER_ERRORS = (GansynthError, OSError, ValueError, TypeError)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (usage stays in ``--help``)."""
+
+    def error(self, message):
+        self.exit(2, one_line(f"{self.prog}: error: {message} (see '{self.prog} --help')") + "\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gansynth", description="Synthetic data with conditional GANs.")
+    parser = _Parser(prog="gansynth", description="Synthetic data with conditional GANs.")
     parser.add_argument("--version", action="version", version=f"gansynth {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in _COMMAND_MODULES:
         module.add_subcommands(subparsers)
+    for command in subparsers.choices.values():
+        # Also after the command; SUPPRESS keeps an earlier `gansynth --debug` from being reset.
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error"
+        )
     return parser
 
 
 def main(argv=None) -> int:
     """Entry point of the ``gansynth`` console script."""
-    # persistence loads torch; import it only once a command runs.
-    from gansynth.persistence import ModelFileError
-
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except (CLIError, ModelFileError, FileNotFoundError, ValueError, TypeError) as exc:
-        print(f"gansynth {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"gansynth {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as exc:
+        if args.debug:
+            raise
+        print(one_line(f"gansynth {args.command}: error: {exc}"), file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: say so in one line, the traceback is one flag away
+        if args.debug:
+            raise
+        print(
+            one_line(
+                f"gansynth {args.command}: internal error: {type(exc).__name__}: {exc} "
+                "(rerun with --debug for the traceback, and please report it)"
+            ),
+            file=sys.stderr,
+        )
+        return 1
     return 0

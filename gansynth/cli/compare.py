@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from gansynth.cli.errors import CLIError
+from gansynth.cli.outputs import check_output, make_parents
 from gansynth.io.tables import read_table
 
 _CLASSIFIERS = ("hgb", "logreg", "rf", "mlp")
@@ -64,8 +65,7 @@ def _run_compare(args) -> None:
         raise CLIError(f"--folds must be at least 2; got {args.folds}")
     if args.repeats < 1:
         raise CLIError(f"--repeats must be at least 1; got {args.repeats}")
-    if not str(args.output).lower().endswith((".html", ".htm")):
-        raise CLIError(f"--output must name an .html file; got {args.output}")
+    check_output(args.output, "-o", (".html", ".htm"))
     table = read_table(args.data)
     if args.target not in table.columns:
         raise CLIError(
@@ -91,4 +91,4 @@ def _run_compare(args) -> None:
         f"({attrs['n_minority']} rows), {attrs['classifier']}, {args.repeats} x {args.folds}-fold CV"
     )
     print(format_summary(summarize(results)))
-    print(f"wrote {write_page(results, args.output)}", file=sys.stderr)
+    print(f"wrote {write_page(results, make_parents(args.output))}", file=sys.stderr)

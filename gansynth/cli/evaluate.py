@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from gansynth import evaluation
+from gansynth.cli.outputs import check_output, make_parents
 from gansynth.evaluation import DEFAULT_MAX_ROWS
 from gansynth.io.tables import read_table
 
@@ -45,6 +46,8 @@ def add_subcommands(subparsers) -> None:
 
 
 def _run_evaluate(args) -> None:
+    if args.output:
+        check_output(args.output, "-o", (".html", ".htm"))
     real = read_table(args.real)
     synthetic = read_table(args.synthetic)
     holdout = read_table(args.holdout) if args.holdout else None
@@ -53,6 +56,6 @@ def _run_evaluate(args) -> None:
     )
     print(report)
     if args.output:
-        print(f"wrote {report.save_html(args.output)}", file=sys.stderr)
+        print(f"wrote {report.save_html(make_parents(args.output))}", file=sys.stderr)
     if args.fail_on_flags and report.flags:
         raise SystemExit(1)

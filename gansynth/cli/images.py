@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from gansynth.cli.options import epochs, non_negative_int, positive_int
+from gansynth.cli.outputs import check_output, make_parents
 from gansynth.io.images import read_images, write_images
 
 
@@ -25,8 +27,8 @@ def add_subcommands(subparsers) -> None:
     )
     fit.add_argument("data", help=".npz file or folder of PNG images")
     fit.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.gsyn)")
-    fit.add_argument("--epochs", default="auto", help="training epochs, or 'auto' (default)")
-    fit.add_argument("--batch-size", type=int, default=64)
+    fit.add_argument("--epochs", type=epochs, default="auto", help="training epochs, or 'auto' (default)")
+    fit.add_argument("--batch-size", type=positive_int, default=64)
     fit.add_argument("--layout", default="auto", choices=["auto", "nhw", "nhwc", "nchw"])
     fit.add_argument("--images-key", default="images", help="array name of the images in an .npz")
     fit.add_argument("--labels-key", default="labels", help="array name of the labels in an .npz (optional)")
@@ -44,7 +46,7 @@ def add_subcommands(subparsers) -> None:
         "training layout and dtype; any other OUTPUT is a folder of PNGs, one sub-folder per label.",
     )
     sample.add_argument("-m", "--model", required=True, help="model file from fit-images")
-    sample.add_argument("--rows", type=int, required=True, help="number of images to generate")
+    sample.add_argument("--rows", type=non_negative_int, required=True, help="number of images to generate")
     sample.add_argument(
         "--label",
         default=None,
@@ -60,12 +62,12 @@ def add_subcommands(subparsers) -> None:
 def _fit_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
 
+    check_output(args.output, "-o")
+    if args.grid:
+        check_output(args.grid, "--grid", (".png",))
     images, labels = read_images(args.data, args.images_key, args.labels_key)
-    if args.epochs != "auto" and not args.epochs.isdigit():
-        raise ValueError(f"--epochs must be a positive integer or 'auto', got {args.epochs!r}")
-    epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
     model = ImageGAN(
-        epochs=epochs,
+        epochs=args.epochs,
         batch_size=args.batch_size,
         layout=args.layout,
         random_state=args.seed,
@@ -73,9 +75,9 @@ def _fit_images(args: argparse.Namespace) -> None:
         device=args.device,
     )
     model.fit(images, None if args.unconditional else labels)
-    path = model.save(args.output)
+    path = model.save(make_parents(args.output))
     if args.grid:
-        model.save_grid(args.grid, random_state=args.seed)
+        model.save_grid(make_parents(args.grid), random_state=args.seed)
     print(
         f"saved model of {len(images)} images, {len(model.classes_)} classes, "
         f"{model.n_epochs_} epochs to {path}",
@@ -87,6 +89,9 @@ def _sample_images(args: argparse.Namespace) -> None:
     from gansynth.image.gan import ImageGAN
     from gansynth.models import load
 
+    check_output(args.output, "-o", (".npz",), folder=True)
+    if args.grid:
+        check_output(args.grid, "--grid", (".png",))
     model = load(args.model, device=args.device)
     if not isinstance(model, ImageGAN):
         raise ValueError(
@@ -102,7 +107,7 @@ def _sample_images(args: argparse.Namespace) -> None:
             )
         label = matches[0]
     images, labels = model.sample(args.rows, labels=label, random_state=args.seed, return_labels=True)
-    path = write_images(args.output, images, np.asarray(labels), model.image_format_)
+    path = write_images(make_parents(args.output), images, np.asarray(labels), model.image_format_)
     if args.grid:
-        model.save_grid(args.grid, random_state=args.seed)
+        model.save_grid(make_parents(args.grid), random_state=args.seed)
     print(f"wrote {args.rows} images to {path}", file=sys.stderr)

@@ -6,12 +6,15 @@ fast.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
-from gansynth.io.tables import read_table, write_table
+from gansynth.cli.options import epochs, non_negative_int, positive_int
+from gansynth.cli.outputs import TABLE_SUFFIXES, check_output, make_parents
+from gansynth.io.tables import read_table
 
 
 def add_subcommands(subparsers) -> None:
@@ -32,26 +35,44 @@ def parse_conditions(pairs, model) -> dict:
         if name not in specs:
             raise CLIError(f"unknown condition column {name!r}; the columns are {list(specs)}")
         spec = specs[name]
-        if not spec.is_discrete:
+        known = spec.categories if spec.is_discrete else _derived_values(model, spec.name)
+        if known is None:
             raise CLIError(
                 f"cannot condition on column {name!r}: it is {spec.kind}, not boolean or categorical"
             )
-        matches = [c for c in spec.categories if str(c) == text]
+        matches = [c for c in known if str(c) == text or _same_number(c, text)]
         if not matches:
             raise CLIError(
-                f"unknown value {text!r} for column {name!r}; "
-                f"known values: {[str(c) for c in spec.categories]}"
+                f"unknown value {text!r} for column {name!r}; known values: {[str(c) for c in known]}"
             )
         conditions[spec.name] = matches[0]
     return conditions
 
 
+def _derived_values(model, name):
+    """The values of a column derived from others (which can be a condition), or None."""
+    for record in getattr(model, "constraints_", []):
+        if record.kind == "functional_dependency" and record.column == name:
+            return list(dict.fromkeys(value for _, value, _ in record.lookup if value is not None))
+    return None
+
+
+def _same_number(value, text: str) -> bool:
+    try:
+        return isinstance(value, float) and value == float(text)
+    except ValueError:
+        return False
+
+
 def _tabular_options(parser) -> None:
     parser.add_argument(
-        "--epochs", type=int, default=None, help="training epochs (default: 300 for fit, 100 for the demo)"
+        "--epochs",
+        type=epochs,
+        default=None,
+        help="training epochs, or 'auto' (the default: 300 for fit, 100 for the demo)",
     )
     parser.add_argument(
-        "--batch-size", type=int, default=500, help="rows per step, a multiple of 10 (default: 500)"
+        "--batch-size", type=positive_int, default=500, help="rows per step, a multiple of 10 (default: 500)"
     )
     parser.add_argument("--discrete", default=None, help="comma-separated columns to treat as categorical")
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
@@ -62,7 +83,7 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
     from gansynth.tabular.synthesizer import TabularGAN
 
     model = TabularGAN(
-        epochs=args.epochs or default_epochs,
+        epochs=default_epochs if args.epochs in (None, "auto") else args.epochs,
         batch_size=args.batch_size,
         random_state=args.seed,
         verbose=not args.quiet,
@@ -72,9 +93,10 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
 
 
 def _run_fit(args) -> None:
+    check_output(args.output, "-o")
     frame = read_table(args.data)
     model = _fit_model(frame, args, default_epochs=300)
-    model.save(args.output)
+    model.save(make_parents(args.output))
     print(
         f"saved model of {frame.shape[0]} rows x {frame.shape[1]} columns to {args.output}", file=sys.stderr
     )
@@ -89,32 +111,79 @@ def _add_fit(subparsers) -> None:
 
 
 def _run_sample(args) -> None:
+    if args.partitions is not None or args.scheduler is not None:
+        _run_sample_partitioned(args)
+        return
+    if str(args.output) != "-":
+        check_output(args.output, "-o", TABLE_SUFFIXES)
+    model = _sampling_model(args)
+    conditions = parse_conditions(args.condition, model)
+    model.sample_to(
+        args.output,
+        args.rows,
+        chunk_size=args.chunk_size,
+        conditions=conditions or None,
+        random_state=args.seed,
+    )
+    if str(args.output) != "-":
+        print(f"wrote {args.rows} rows to {args.output}", file=sys.stderr)
+
+
+def _sampling_model(args):
+    """The model given with -m, or one fitted on the embedded table without it."""
     from gansynth.models import load
 
-    if args.model:
-        if args.epochs or args.discrete:
-            raise CLIError(
-                "--epochs and --discrete apply only when fitting; a model is already given with -m"
-            )
-        model = load(args.model)
-        if not hasattr(model, "columns_"):
-            raise CLIError(
-                f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
-                "use 'gansynth sample-images'"
-            )
-    else:
+    if not args.model:
         from gansynth.datasets import load_student_placements
 
         print(
             "no model given: fitting on the embedded student placements table (sdmetrics demo)",
             file=sys.stderr,
         )
-        model = _fit_model(load_student_placements(), args, default_epochs=100)
-    conditions = parse_conditions(args.condition, model)
-    rows = model.sample(args.rows, conditions=conditions or None, random_state=args.seed)
-    write_table(rows, args.output)
-    if str(args.output) != "-":
-        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+        return _fit_model(load_student_placements(), args, default_epochs=100)
+    if args.epochs is not None or args.discrete:
+        raise CLIError("--epochs and --discrete apply only when fitting; a model is already given with -m")
+    model = load(args.model)
+    if not hasattr(model, "columns_"):
+        raise CLIError(
+            f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
+            "use 'gansynth sample-images'"
+        )
+    return model
+
+
+def _run_sample_partitioned(args) -> None:
+    """``--partitions P``: a Parquet dataset of P partitions written by a Dask cluster."""
+    if args.partitions is None:
+        raise CLIError("--scheduler applies only with --partitions")
+    if args.partitions < 1:
+        raise CLIError(f"--partitions must be at least 1; got {args.partitions}")
+    if not args.model:
+        raise CLIError("--partitions needs a model file (-m): every partition loads it")
+    if str(args.output) == "-":
+        raise CLIError("--partitions writes a Parquet dataset: give its folder with -o")
+    try:
+        from gansynth.partitioned import check_output_folder, dask_client, require_dask, write_partitioned
+
+        require_dask()
+    except ImportError as exc:
+        raise CLIError(str(exc)) from None
+    conditions = parse_conditions(args.condition, _sampling_model(args))
+    check_output_folder(args.output)  # before a cluster is started
+    try:
+        with dask_client(args.scheduler, n_workers=min(args.partitions, os.cpu_count() or 1)):
+            write_partitioned(
+                args.model,
+                args.output,
+                args.rows,
+                args.partitions,
+                conditions=conditions or None,
+                random_state=args.seed,
+                chunk_size=args.chunk_size,
+            )
+    except ConnectionError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"wrote {args.rows} rows in {args.partitions} partitions to {args.output}", file=sys.stderr)
 
 
 def _add_sample(subparsers) -> None:
@@ -122,12 +191,34 @@ def _add_sample(subparsers) -> None:
         "sample", help="generate rows from a saved model (or, without -m, from the embedded default table)"
     )
     parser.add_argument("-m", "--model", default=None, help="model file from `gansynth fit`")
-    parser.add_argument("--rows", type=int, required=True, help="number of rows to generate")
+    parser.add_argument("--rows", type=non_negative_int, required=True, help="number of rows to generate")
     parser.add_argument(
-        "-o", "--output", default="-", help="output .csv or .parquet (default: CSV on stdout)"
+        "-o",
+        "--output",
+        default="-",
+        help="output .csv or .parquet (default: CSV on stdout); with --partitions, a new folder",
     )
     parser.add_argument(
         "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column's value (repeatable)"
+    )
+    parser.add_argument(
+        "--chunk-size",
+        type=positive_int,
+        default=100_000,
+        help="rows generated and written at a time: memory follows it, not --rows (default: 100000)",
+    )
+    parser.add_argument(
+        "--partitions",
+        type=positive_int,
+        default=None,
+        metavar="P",
+        help="write a Parquet dataset of P partitions with Dask (needs gansynth[distributed])",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --partitions: a running Dask scheduler (default: a local cluster)",
     )
     _tabular_options(parser)
     parser.set_defaults(handler=_run_sample)
@@ -161,6 +252,11 @@ def _describe_tabular(model) -> None:
             f"  {printable(spec.name):<24} {spec.kind:<12} {printable(spec.dtype):<16} "
             f"NaN {spec.nan_rate:6.1%}  {detail}"
         )
+    if model.constraints_:
+        seconds = {spec.name for spec in model.columns_ if spec.kind == "datetime"}
+        print("logic kept by construction:")
+        for record in model.constraints_:
+            print(f"  {printable(record.describe(seconds))}")
 
 
 def _iso(seconds: float, spec) -> str:

@@ -21,6 +21,8 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from gansynth.errors import InputError
+
 CLASSIFIERS = ("logreg", "random_forest", "hist_gb", "mlp")
 # Short names the command line accepts.
 ALIASES = {"hgb": "hist_gb", "rf": "random_forest", "lr": "logreg"}
@@ -33,7 +35,7 @@ def classifier_name(name: str) -> str:
     full = ALIASES.get(name, name)
     if full not in CLASSIFIERS:
         known = ", ".join(list(CLASSIFIERS) + [f"{a} ({b})" for a, b in ALIASES.items()])
-        raise ValueError(f"unknown classifier {name!r}; known: {known}")
+        raise InputError(f"unknown classifier {name!r}; known: {known}")
     return full
 
 

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from gansynth.comparison.classifiers import METRICS, classifier_name
 from gansynth.comparison.methods import evaluate, registry
 from gansynth.comparison.statistics import wilcoxon_row
+from gansynth.errors import InputError
 from gansynth.sampling.filters import SINGLE_THREAD_ROWS
 
 DEFAULT_METHODS = tuple(registry())
@@ -34,13 +35,13 @@ def _binary_target(y: pd.Series, positive) -> tuple[np.ndarray, object]:
     """1 for the class of interest (``positive``, else the rarer of two classes), 0 for the rest."""
     values = pd.Series(y).reset_index(drop=True)
     if values.isna().any():
-        raise ValueError(f"the target has {int(values.isna().sum())} missing value(s); drop those rows first")
+        raise InputError(f"the target has {int(values.isna().sum())} missing value(s); drop those rows first")
     counts = values.value_counts()
     if len(counts) < 2:
-        raise ValueError(f"the target has one class ({counts.index[0]!r}): there is nothing to classify")
+        raise InputError(f"the target has one class ({counts.index[0]!r}): there is nothing to classify")
     if positive is None:
         if len(counts) > 2:
-            raise ValueError(
+            raise InputError(
                 f"the target has {len(counts)} classes ({', '.join(map(str, counts.index[:6]))}...); "
                 "name the class of interest with positive= (--positive): it is compared against the rest"
             )
@@ -49,7 +50,7 @@ def _binary_target(y: pd.Series, positive) -> tuple[np.ndarray, object]:
         matches = [label for label in counts.index if label == positive or str(label) == str(positive)]
         if not matches:
             known = ", ".join(map(str, counts.index[:10]))
-            raise ValueError(f"positive class {positive!r} is not in the target; its classes are {known}")
+            raise InputError(f"positive class {positive!r} is not in the target; its classes are {known}")
         positive = matches[0]
     positive = positive.item() if isinstance(positive, np.generic) else positive  # 1, not np.int64(1)
     return (values == positive).to_numpy().astype(int), positive
@@ -115,16 +116,16 @@ def compare(
     known = registry()
     unknown = [m for m in methods if m not in known]
     if unknown or not len(methods):
-        raise ValueError(f"unknown method(s) {unknown}; known: {', '.join(known)}")
+        raise InputError(f"unknown method(s) {unknown}; known: {', '.join(known)}")
     if "none" not in methods:
         methods = ["none", *methods]  # the reference of every paired test
     X = _as_features(X)
     target, positive = _binary_target(y, positive)
     if len(target) != len(X):
-        raise ValueError(f"X has {len(X)} rows but y has {len(target)}")
+        raise InputError(f"X has {len(X)} rows but y has {len(target)}")
     n_minority = int(target.sum())
     if n_minority < n_splits:
-        raise ValueError(
+        raise InputError(
             f"the class of interest ({positive!r}) has {n_minority} row(s); {n_splits} folds need at least "
             f"{n_splits}: use fewer folds (n_splits, --folds)"
         )

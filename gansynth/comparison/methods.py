@@ -29,6 +29,7 @@ from gansynth.comparison.classifiers import (
     score,
     tuned_thresholds,
 )
+from gansynth.errors import InputError
 from gansynth.model_selection import AugmentedClassifierCV
 
 Augment = Callable[[pd.DataFrame, np.ndarray, int], tuple[pd.DataFrame, np.ndarray]]
@@ -60,7 +61,7 @@ def neighbours(y: np.ndarray, wanted: int = 5) -> int:
     """``k`` for a k-NN sampler: ``wanted``, shrunk to the minority size − 1."""
     n_min = int(np.sum(y == 1))
     if n_min < 2:
-        raise ValueError(f"minority class has {n_min} row(s); k-NN oversampling needs at least 2")
+        raise InputError(f"minority class has {n_min} row(s); k-NN oversampling needs at least 2")
     return min(wanted, n_min - 1)
 
 

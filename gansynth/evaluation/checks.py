@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gansynth._columns import infer_sdtype
+from gansynth._columns import check_numbers, epoch_nanoseconds, infer_sdtype, numeric_values
+from gansynth.errors import InputError, InputTypeError
 
 DEFAULT_MAX_ROWS = 10_000
 TASKS = ("auto", "classification", "regression")
@@ -24,12 +25,12 @@ def column_kinds(frame: pd.DataFrame) -> dict:
 
 def check_frame(frame, name):
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(frame).__name__}.")
+        raise InputTypeError(f"`{name}` must be a pandas DataFrame, got {type(frame).__name__}.")
     if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise ValueError(f"`{name}` is empty ({frame.shape[0]} rows, {frame.shape[1]} columns).")
+        raise InputError(f"`{name}` is empty ({frame.shape[0]} rows, {frame.shape[1]} columns).")
     if not frame.columns.is_unique:
         duplicated = sorted(map(str, frame.columns[frame.columns.duplicated()].unique()))
-        raise ValueError(f"`{name}` has duplicated column names: {duplicated}.")
+        raise InputError(f"`{name}` has duplicated column names: {duplicated}.")
 
 
 def check_same_columns(real, other, name):
@@ -41,7 +42,7 @@ def check_same_columns(real, other, name):
             parts.append(f"missing {missing}")
         if extra:
             parts.append(f"not in the real data {extra}")
-        raise ValueError(f"`{name}` does not have the real data's columns: " + "; ".join(parts) + ".")
+        raise InputError(f"`{name}` does not have the real data's columns: " + "; ".join(parts) + ".")
 
 
 def check_arguments(real, synthetic, holdout, target, task, max_rows, cv, holdout_size):
@@ -59,15 +60,15 @@ def check_arguments(real, synthetic, holdout, target, task, max_rows, cv, holdou
             if frame is not None and target not in frame.columns
         ]
         if where:
-            raise ValueError(f"target {target!r} is not a column of the {' and '.join(where)} data.")
+            raise InputError(f"target {target!r} is not a column of the {' and '.join(where)} data.")
     if task not in TASKS:
-        raise ValueError(f"task must be 'auto', 'classification' or 'regression', got {task!r}.")
+        raise InputError(f"task must be 'auto', 'classification' or 'regression', got {task!r}.")
     if not (isinstance(max_rows, (int, np.integer)) and max_rows >= 10):
-        raise ValueError(f"max_rows must be an integer of at least 10, got {max_rows!r}.")
+        raise InputError(f"max_rows must be an integer of at least 10, got {max_rows!r}.")
     if not (isinstance(cv, (int, np.integer)) and cv >= 2):
-        raise ValueError(f"cv must be an integer of at least 2, got {cv!r}.")
+        raise InputError(f"cv must be an integer of at least 2, got {cv!r}.")
     if holdout is None and not 0 < holdout_size < 1:
-        raise ValueError(f"holdout_size must be between 0 and 1, got {holdout_size!r}.")
+        raise InputError(f"holdout_size must be between 0 and 1, got {holdout_size!r}.")
 
 
 def _coerce_column(values, kind):
@@ -100,18 +101,32 @@ def coerce_like_real(frame, kinds, name):
             bad = converted.notna() & ~converted.map(lambda v: isinstance(v, (bool, np.bool_)))
             if bad.any():
                 example = values[bad].iloc[0]
-                raise ValueError(
+                raise InputError(
                     f"Column {column!r} is boolean in the real data but `{name}` holds {example!r}."
                 )
         broken = converted.isna() & values.notna()
         if broken.any():
             example = values[broken].iloc[0]
-            raise ValueError(
+            raise InputError(
                 f"Column {column!r} is {kind} in the real data but `{name}` holds {example!r}, "
                 "which cannot be read as one."
             )
         out[column] = converted
+    for column, kind in kinds.items():
+        _check_values(out[column], column, kind, name)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _check_values(values, column, kind, name) -> None:
+    """Refuse infinite numbers and out-of-range datetimes, as ``fit`` does, naming the table."""
+    if kind == "numerical":
+        # Any finite magnitude is scored; only infinities break the metrics.
+        check_numbers(column, numeric_values(values, kind), "evaluating", table=name, max_magnitude=np.inf)
+    elif kind == "datetime":
+        try:
+            epoch_nanoseconds(values.dropna())
+        except InputError as exc:
+            raise InputError(f"`{name}`: {exc}") from None
 
 
 def sample_rows(frame, n_rows, rng):

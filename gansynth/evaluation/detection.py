@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from gansynth._columns import CONTINUOUS_SDTYPES, as_text, numeric_values
-from gansynth.evaluation.features import gradient_boosting, tree_features
+from gansynth.evaluation.features import FittedTrees, tree_features
 
 
 def detection(real, synthetic, kinds, cv, seed):
@@ -29,7 +29,7 @@ def detection(real, synthetic, kinds, cv, seed):
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     aucs = []
     for train, test in splitter.split(x, y):
-        model = gradient_boosting("classification", categorical, seed).fit(x[train], y[train])
+        model = FittedTrees("classification", categorical, seed, x[train], y[train])
         aucs.append(roc_auc_score(y[test], model.predict_proba(x[test])[:, 1]))
     return float(np.mean(aucs)), aucs
 

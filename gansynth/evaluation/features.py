@@ -46,3 +46,26 @@ def gradient_boosting(task, categorical, seed):
     if task == "regression":
         return HistGradientBoostingRegressor(categorical_features=mask, random_state=seed)
     return HistGradientBoostingClassifier(categorical_features=mask, random_state=seed)
+
+
+class FittedTrees:
+    """A gradient-boosting model fitted on the features that have a value in its training rows.
+
+    HistGradientBoosting cannot bin a number that is missing in every training row (a column
+    missing in both tables, or in one cross-validation fold); such a feature says nothing in
+    that fit, so it is left out of it. With every feature present this is the plain model.
+    """
+
+    def __init__(self, task, categorical, seed, x, y):
+        self.columns = categorical | ~np.isnan(x).all(axis=0)
+        self.model = gradient_boosting(task, categorical[self.columns], seed).fit(self._features(x), y)
+
+    def _features(self, x):
+        # With no feature left the model learns the class or mean prior from a constant.
+        return x[:, self.columns] if self.columns.any() else np.zeros((len(x), 1))
+
+    def predict(self, x):
+        return self.model.predict(self._features(x))
+
+    def predict_proba(self, x):
+        return self.model.predict_proba(self._features(x))

@@ -8,7 +8,8 @@ import time
 import pandas as pd
 
 from gansynth._columns import as_text
-from gansynth._random import draw_seed
+from gansynth._random import draw_seed, numpy_random_state
+from gansynth.errors import InputError
 from gansynth.evaluation.checks import (
     DEFAULT_MAX_ROWS,
     check_arguments,
@@ -47,7 +48,7 @@ def _split_holdout(real, holdout, kinds, target, task, holdout_size, rng):
         holdout = coerce_like_real(holdout[list(real.columns)], kinds, "holdout")
         return real, holdout.reset_index(drop=True), "given separately"
     if len(real) < 4:
-        raise ValueError(f"`real` has {len(real)} rows; at least 4 are needed to split a holdout.")
+        raise InputError(f"`real` has {len(real)} rows; at least 4 are needed to split a holdout.")
     stratify = None
     if target is not None and task == "classification":
         counts = real[target].value_counts(dropna=False)
@@ -105,7 +106,8 @@ def evaluate(
         Cross-validation folds of the detection classifier.
     random_state : int, RandomState instance or None, default=0
         Seeds the row samples, the holdout split, the folds and the models; the same seed gives
-        the same report.
+        the same report. ``None`` seeds from fresh operating-system entropy (numpy's global
+        generator is never used).
 
     Returns
     -------
@@ -118,14 +120,12 @@ def evaluate(
         On empty tables, mismatched columns, a ``target`` missing from either table, or values that
         cannot be read with the real column's kind.
     """
-    from sklearn.utils import check_random_state
-
     started, timings = time.perf_counter(), {}
     check_arguments(real, synthetic, holdout, target, task, max_rows, cv, holdout_size)
     kinds = column_kinds(real)
     real = coerce_like_real(real, kinds, "real").reset_index(drop=True)
     synthetic = coerce_like_real(synthetic[list(real.columns)], kinds, "synthetic").reset_index(drop=True)
-    rng = check_random_state(random_state)
+    rng = numpy_random_state(random_state)
     if target is not None and task == "auto":
         task = infer_task(real[target], kinds[target])
     real_train, holdout, holdout_source = _split_holdout(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gansynth._columns import numeric_values
+from gansynth.errors import InputError
 
 REAL_COLOUR = "#3b6ea8"
 SYNTHETIC_COLOUR = "#e0803a"
@@ -198,7 +199,7 @@ def plot_distributions(report, columns=None, n_columns=3):
     columns = list(report.kinds) if columns is None else list(columns)
     unknown = [c for c in columns if c not in report.kinds]
     if unknown:
-        raise ValueError(f"Unknown columns {unknown}; the report has {list(report.kinds)}.")
+        raise InputError(f"Unknown columns {unknown}; the report has {list(report.kinds)}.")
     columns_table = report.tables_["columns"].set_index("column")
     shapes = columns_table["score"]
     alone = columns_table.get("detection_auc", {})

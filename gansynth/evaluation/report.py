@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gansynth.errors import InputError
 from gansynth.evaluation import plots, render
 
 
@@ -69,7 +70,7 @@ class EvaluationReport:
         if table is None:
             return {name: frame.copy() for name, frame in self.tables_.items()}
         if table not in self.tables_:
-            raise ValueError(f"Unknown details table {table!r}; choose from {sorted(self.tables_)}.")
+            raise InputError(f"Unknown details table {table!r}; choose from {sorted(self.tables_)}.")
         return self.tables_[table].copy()
 
     def plot_scores(self):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gansynth.evaluation.utility import TOO_FEW_CLASSES
+
 # Thresholds behind the report's flags; each flag says which threshold it crossed.
 FLAG_DETECTION_AUC = 0.9
 FLAG_DCR_RATIO = 0.5
@@ -169,6 +171,13 @@ def flags(privacy, n_holdout, n_synthetic, detection_auc, ml_table):
             f"{detection_auc:.2f} (>= {FLAG_DETECTION_AUC})."
         )
     if ml_table is not None:
+        synthetic_note = ml_table.set_index("trained_on")["note"].get("synthetic", "")
+        if synthetic_note.startswith(TOO_FEW_CLASSES):
+            found.append(
+                "Unusable for ML: the synthetic rows' target has fewer than two classes "
+                f"{synthetic_note[len(TOO_FEW_CLASSES) :].strip()}, so no classifier can be trained on "
+                "them and ML efficacy was not measured."
+            )
         _, _, ratio, metric = ml_scores(ml_table)
         if np.isfinite(ratio) and ratio < FLAG_ML_EFFICACY_RATIO:
             found.append(

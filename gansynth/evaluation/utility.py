@@ -6,16 +6,19 @@ import numpy as np
 import pandas as pd
 
 from gansynth._columns import as_text
-from gansynth.evaluation.features import gradient_boosting, tree_features
+from gansynth.errors import InputError
+from gansynth.evaluation.features import FittedTrees, tree_features
 
 # A numeric target with more distinct values than this (or any non-integer value) is regressed.
 MAX_CLASSES = 20
+# The note of a training source whose target holds fewer than two classes; the report flags it.
+TOO_FEW_CLASSES = "fewer than two classes to learn from"
 
 
 def infer_task(values, kind):
     """``"classification"`` or ``"regression"`` for a target column of sdtype ``kind``."""
     if kind == "datetime":
-        raise ValueError("ML efficacy needs a categorical or numeric `target`, not a datetime column.")
+        raise InputError("ML efficacy needs a categorical or numeric `target`, not a datetime column.")
     if kind in ("categorical", "boolean"):
         return "classification"
     numbers = pd.to_numeric(values, errors="coerce").dropna()
@@ -61,12 +64,14 @@ def ml_efficacy(train, synthetic, test, target, kinds, task, seed):
     for source, x, y in (("real", x_train, y_train), ("synthetic", x_synthetic, y_synthetic)):
         keep = ~pd.isna(y)
         note = ""
-        if task == "classification" and len(np.unique(y[keep])) < 2:
-            score, note = np.nan, "fewer than two classes to learn from"
+        classes = np.unique(y[keep]) if task == "classification" else None
+        if classes is not None and len(classes) < 2:
+            found = f"only {classes[0]!r}" if len(classes) else "no labelled row"
+            score, note = np.nan, f"{TOO_FEW_CLASSES} ({found})"
         elif keep.sum() < 2:
             score, note = np.nan, "fewer than two labelled rows"
         else:
-            model = gradient_boosting(task, categorical, seed).fit(x[keep], y[keep])
+            model = FittedTrees(task, categorical, seed, x[keep], y[keep])
             score = _test_score(model, x_test, y_test, task)
         rows.append(
             {

@@ -12,13 +12,16 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._random import draw_seed, seeded_torch
+from gansynth._initialisation import build_network, empty_network
+from gansynth._labels import check_labels
+from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
-from gansynth.image.layout import LAYOUTS, ImageFormat
+from gansynth.errors import InputError, InputTypeError
+from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
 from gansynth.image.networks import Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
 from gansynth.io.images import write_grid
-from gansynth.persistence import save_model
+from gansynth.persistence import loaded_params, save_model, stored_params
 
 # Used when epochs="auto": enough updates for recognisable class-conditional samples on 8x8
 # digits and 28x28 Fashion-MNIST, while staying in CPU minutes (see README, "Images").
@@ -43,8 +46,9 @@ class ImageGAN(BaseEstimator):
     ----------
     epochs : int or "auto", default="auto"
         Passes over the training images. ``"auto"`` picks enough epochs for about 1000
-        generator updates (at most 1000 epochs): about half a minute for scikit-learn's 8x8
-        digits and a few minutes for 28x28 Fashion-MNIST on one CPU thread.
+        generator updates (at most 1000 epochs). Timings on scikit-learn's digits, with one and
+        two torch threads, are on the documentation's benchmarks page (``python -m benchmarks
+        timings``).
     batch_size : int, default=64
         Images per update, at least 2 for batch norm (reduced to the number of images when there
         are fewer).
@@ -75,7 +79,9 @@ class ImageGAN(BaseEstimator):
         is channels-first when axis 1 has 1 or 3 entries and the last axis does not, and
         channels-last in the mirror case. Other channel counts need an explicit layout.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and noise; the same seed gives the same model and
+        Seeds weight initialisation, shuffling and noise, through torch generators of the
+        model's own (numpy's and torch's global random state is never read or changed; ``None``
+        seeds from fresh operating-system entropy). The same seed gives the same model and
         samples on CPU.
     verbose : bool, default=True
         Show a progress bar during ``fit``.
@@ -173,11 +179,11 @@ class ImageGAN(BaseEstimator):
         self : ImageGAN
         """
         self._validate_params()  # called directly: nested fits (the oversampler's) validate too
-        images = np.asarray(images)
+        images = as_image_array(images)
+        if images.ndim and len(images) < 2:
+            raise InputError(f"need at least 2 images to train, got {len(images)}")
         image_format = ImageFormat.infer(images, self.layout)
         n = images.shape[0]
-        if n < 2:
-            raise ValueError(f"need at least 2 images to train, got {n}")
         classes, codes = _encode_labels(labels, n)
         device = resolve_device(self.device)
         batch_size = min(self.batch_size, n)
@@ -193,17 +199,19 @@ class ImageGAN(BaseEstimator):
         self.device_ = device
         data = image_format.to_tensor(images).to(device)
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
-        with seeded_torch(draw_seed(self.random_state), device):
-            self._build_networks()
-            self.loss_history_ = train(
-                self._modules(),
-                data,
-                targets,
-                epochs=self.n_epochs_,
-                batch_size=batch_size,
-                class_balance=self.class_balance,
-                verbose=self.verbose,
-            )
+        # One stream on the training device, for the initial weights and then for training.
+        rng = torch_generator(draw_seed(self.random_state), device)
+        self._build_networks(rng)
+        self.loss_history_ = train(
+            self._modules(),
+            data,
+            targets,
+            epochs=self.n_epochs_,
+            batch_size=batch_size,
+            rng=rng,
+            class_balance=self.class_balance,
+            verbose=self.verbose,
+        )
         return self
 
     def _modules(self):
@@ -222,15 +230,18 @@ class ImageGAN(BaseEstimator):
             r1_gamma=self.r1_gamma,
         )
 
-    def _build_networks(self):
-        self.generator_ = self._make_generator()
-        self.discriminator_ = self._make_discriminator()
+    def _build_networks(self, rng):
+        """Both networks, their initial weights drawn from ``rng``."""
+        self.generator_ = build_network(self._make_generator, self.device_, rng)
+        self.discriminator_ = build_network(self._make_discriminator, self.device_, rng)
 
     def _width(self, value):
         if value == "auto":
             return 32 if self.image_format_.size <= 16 else 16
         return int(value)
 
+    # The factories build on torch's default device; callers put them on the meta device first
+    # (build_network, empty_network), so no weights are drawn from torch's global generator.
     def _make_generator(self):
         fmt = self.image_format_
         return Generator(
@@ -240,7 +251,7 @@ class ImageGAN(BaseEstimator):
             fmt.size,
             self._width(self.generator_width),
             self.embedding_dim,
-        ).to(self.device_)
+        )
 
     def _make_discriminator(self):
         fmt = self.image_format_
@@ -250,13 +261,13 @@ class ImageGAN(BaseEstimator):
             fmt.size,
             self._width(self.discriminator_width),
             self.spectral_norm,
-        ).to(self.device_)
+        )
 
     # Spectrally normalised modules refuse to pickle, so pickles carry state dicts and rebuild.
     _NETWORKS = {"generator_": "_make_generator", "discriminator_": "_make_discriminator"}
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ may hand out __dict__ itself
         for name in self._NETWORKS:
             if name in state:
                 state[name] = state[name].state_dict()
@@ -266,7 +277,7 @@ class ImageGAN(BaseEstimator):
         weights = {name: state.pop(name) for name in self._NETWORKS if name in state}
         super().__setstate__(state)
         for name, weights_of in weights.items():
-            network = getattr(self, self._NETWORKS[name])()
+            network = empty_network(getattr(self, self._NETWORKS[name]), self.device_)
             network.load_state_dict(weights_of)
             setattr(self, name, network.eval())
 
@@ -283,7 +294,9 @@ class ImageGAN(BaseEstimator):
             Class of each image, or one class for all. ``None`` draws classes in their training
             proportions.
         random_state : int, RandomState instance or None, default=None
-            Seed for the noise and drawn labels; the same seed gives the same images on CPU.
+            Seed for the noise and drawn labels; the same seed gives the same images on CPU,
+            also when several threads sample from one model at once. ``None`` seeds from fresh
+            operating-system entropy (numpy's and torch's global generators are never used).
         return_labels : bool, default=False
             Also return the class each image was generated for.
 
@@ -295,22 +308,18 @@ class ImageGAN(BaseEstimator):
             Only when ``return_labels=True``.
         """
         check_is_fitted(self, "generator_")
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise InputError(f"n must be a non-negative integer, got {n!r}")
         seed = draw_seed(random_state)
         codes = self._label_codes(n, labels, np.random.default_rng(seed))
-        generator = self.generator_
-        was_training = generator.training
-        generator.eval()
+        rng = torch_generator(seed, self.device_)  # this call's own stream: concurrent calls are independent
+        self.generator_.eval()  # already so after fit and load; never switched back, so threads cannot race
         chunks = []
-        try:
-            with torch.no_grad(), seeded_torch(seed, self.device_):
-                for start in range(0, n, 1024):
-                    part = torch.as_tensor(codes[start : start + 1024], device=self.device_)
-                    noise = torch.randn(len(part), self.latent_dim, device=self.device_)
-                    chunks.append(generator(noise, part).cpu())
-        finally:
-            generator.train(was_training)
+        with torch.no_grad():
+            for start in range(0, n, 1024):
+                part = torch.as_tensor(codes[start : start + 1024], device=self.device_)
+                noise = torch.randn(len(part), self.latent_dim, device=self.device_, generator=rng)
+                chunks.append(self.generator_(noise, part).cpu())
         fmt = self.image_format_
         tensor = torch.cat(chunks) if chunks else torch.empty(0, fmt.channels, fmt.size, fmt.size)
         images = fmt.from_tensor(tensor)
@@ -319,18 +328,23 @@ class ImageGAN(BaseEstimator):
     def _label_codes(self, n, labels, rng):
         if labels is None:
             return rng.choice(len(self.classes_), size=n, p=self.class_prior_).astype(np.int64)
+        if isinstance(labels, (set, frozenset, dict)):
+            raise InputTypeError(
+                f"labels is a {type(labels).__name__}; give one class, or a list or array of {n} classes"
+            )
+        check_labels(labels, "labels")
         labels = np.asarray(labels)
         if labels.ndim == 0:
             labels = np.repeat(labels, n)
         if labels.shape != (n,):
-            raise ValueError(
+            raise InputError(
                 f"labels must be a single class or one per image ({n}), got shape {labels.shape}"
             )
         codes = np.searchsorted(self.classes_, labels)
         codes = np.clip(codes, 0, len(self.classes_) - 1)
         unknown = self.classes_[codes] != labels
         if unknown.any():
-            raise ValueError(
+            raise InputError(
                 f"unknown labels {sorted(set(labels[unknown].tolist()))[:5]}; "
                 f"the model knows {self.classes_.tolist()}"
             )
@@ -373,12 +387,8 @@ class ImageGAN(BaseEstimator):
         pathlib.Path
         """
         check_is_fitted(self, "generator_")
-        params = self.get_params()
-        params["random_state"] = (
-            params["random_state"] if isinstance(params["random_state"], (int, type(None))) else None
-        )
         metadata = {
-            "params": params,
+            "params": stored_params(self.get_params()),
             "image_format": self.image_format_.to_dict(),
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
@@ -391,14 +401,14 @@ class ImageGAN(BaseEstimator):
 
     @classmethod
     def _from_state(cls, metadata, tensors, device="cpu"):
-        model = cls(**metadata["params"])
+        model = cls(**loaded_params(metadata["params"]))
         model.image_format_ = ImageFormat.from_dict(metadata["image_format"])
         model.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
         model.class_prior_ = np.asarray(metadata["class_prior"], dtype=float)
         model.n_epochs_ = int(metadata["n_epochs"])
         model.loss_history_ = _loss_history(metadata["loss_history"])
         model.device_ = resolve_device(device)
-        model.generator_ = model._make_generator()
+        model.generator_ = empty_network(model._make_generator, model.device_)
         prefix = "generator."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         model.generator_.load_state_dict(state, strict=True)
@@ -410,11 +420,10 @@ def _encode_labels(labels, n):
     """Classes and the class code of each of ``n`` images; one class ``0`` without labels."""
     if labels is None:
         return np.array([0]), np.zeros(n, dtype=np.int64)
+    check_labels(labels, "labels")
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
-    if labels.dtype.kind == "f" and np.isnan(labels).any():
-        raise ValueError("labels contain NaN")
+        raise InputError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
     return np.unique(labels, return_inverse=True)
 
 

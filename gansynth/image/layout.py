@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
+from gansynth.errors import InputError
 from gansynth.image.networks import MAX_SIZE, MIN_SIZE
 
 LAYOUTS = ("auto", "nhw", "nhwc", "nchw")
@@ -41,17 +42,17 @@ def detect_layout(shape: tuple, layout: str = "auto") -> str:
         One of ``"nhw"``, ``"nhwc"``, ``"nchw"``.
     """
     if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+        raise InputError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     ndim = len(shape)
     if ndim not in (3, 4):
-        raise ValueError(
+        raise InputError(
             f"images must be 3-d (n, h, w) or 4-d (n, h, w, c) / (n, c, h, w); got shape {tuple(shape)}. "
             "Flattened images go through ImageGANOversampler, which takes an image_shape."
         )
     if layout != "auto":
         expected = 3 if layout == "nhw" else 4
         if ndim != expected:
-            raise ValueError(f"layout={layout!r} needs a {expected}-d array, got shape {tuple(shape)}")
+            raise InputError(f"layout={layout!r} needs a {expected}-d array, got shape {tuple(shape)}")
         return layout
     if ndim == 3:
         return "nhw"
@@ -60,11 +61,21 @@ def detect_layout(shape: tuple, layout: str = "auto") -> str:
         return "nchw"
     if last and not first:
         return "nhwc"
-    raise ValueError(
+    raise InputError(
         f"cannot tell the channel axis of images shaped {tuple(shape)}: expected 1 or 3 channels on "
         "axis 1 (channels-first) or on the last axis (channels-last). Pass layout='nchw' or "
         "layout='nhwc' explicitly."
     )
+
+
+def as_image_array(images) -> np.ndarray:
+    """``images`` as one numpy array, refusing a list of images of different shapes."""
+    try:
+        return np.asarray(images)
+    except ValueError:  # numpy refuses ragged nested sequences
+        raise InputError(
+            "images must be one array, or a list of images that all have the same shape"
+        ) from None
 
 
 def _working_size(height: int, width: int) -> int:
@@ -110,17 +121,17 @@ class ImageFormat:
         _, channels, height, width = nchw.shape
         for name, side in (("height", height), ("width", width)):
             if not MIN_SIZE <= side <= MAX_SIZE:
-                raise ValueError(
+                raise InputError(
                     f"image {name} must be between {MIN_SIZE} and {MAX_SIZE} pixels, got {side} "
                     f"(images shaped {tuple(images.shape)}, read as layout {resolved!r})"
                 )
         kind = images.dtype.kind
         if kind not in "uif":
-            raise ValueError(f"images must be an integer or float array, got dtype {images.dtype}")
+            raise InputError(f"images must be an integer or float array, got dtype {images.dtype}")
         if kind == "f":
             bad = int(np.count_nonzero(~np.isfinite(images)))
             if bad:
-                raise ValueError(f"images contain {bad} NaN or infinite values; clean or impute them first")
+                raise InputError(f"images contain {bad} NaN or infinite values; clean or impute them first")
         if images.dtype == np.uint8:
             low, high = 0.0, 255.0
         else:
@@ -148,7 +159,7 @@ class ImageFormat:
     def check(self, images: np.ndarray) -> None:
         """Raise if ``images`` does not match the fitted geometry."""
         if tuple(images.shape[1:]) != self.shape:
-            raise ValueError(
+            raise InputError(
                 f"images must be shaped (n, {', '.join(map(str, self.shape))}), got {tuple(images.shape)}"
             )
 

@@ -19,7 +19,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from gansynth._random import draw_seed, seeded_torch
+from gansynth._initialisation import build_network
+from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
 from gansynth.image.layout import ImageFormat
 
@@ -57,7 +58,8 @@ class FeatureClassifier(ClassifierMixin, BaseEstimator):
     layout : {"auto", "nhw", "nhwc", "nchw"}, default="auto"
         Layout of the images, read as in ``ImageGAN``.
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation and shuffling.
+        Seeds initialisation and shuffling, through a torch generator of its own (torch's and
+        numpy's global random state is never used).
     device : str, default="auto"
         ``"auto"`` uses CUDA when available.
 
@@ -84,18 +86,19 @@ class FeatureClassifier(ClassifierMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         data = self.image_format_.to_tensor(images).to(self.device_)
         targets = torch.as_tensor(codes, device=self.device_)
-        with seeded_torch(draw_seed(self.random_state), self.device_):
-            self.network_ = _SmallCNN(self.image_format_.channels, len(self.classes_)).to(self.device_)
-            optimiser = torch.optim.Adam(self.network_.parameters(), lr=1e-3)
-            self.network_.train()
-            for _ in range(self.epochs):
-                order = torch.randperm(len(data), device=self.device_)
-                for start in range(0, len(data), self.batch_size):
-                    index = order[start : start + self.batch_size]
-                    loss = F.cross_entropy(self.network_(data[index]), targets[index])
-                    optimiser.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimiser.step()
+        rng = torch_generator(draw_seed(self.random_state), self.device_)
+        channels, n_classes = self.image_format_.channels, len(self.classes_)
+        self.network_ = build_network(lambda: _SmallCNN(channels, n_classes), self.device_, rng)
+        optimiser = torch.optim.Adam(self.network_.parameters(), lr=1e-3)
+        self.network_.train()
+        for _ in range(self.epochs):
+            order = torch.randperm(len(data), device=self.device_, generator=rng)
+            for start in range(0, len(data), self.batch_size):
+                index = order[start : start + self.batch_size]
+                loss = F.cross_entropy(self.network_(data[index]), targets[index])
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
         self.network_.eval()
         return self
 

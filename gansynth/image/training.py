@@ -2,9 +2,10 @@
 
 :func:`train_step` sees one batch of real images and their class codes, already on the device;
 :func:`train` draws the batches (shuffled, or class-balanced with replacement) and records the
-per-epoch mean losses. Every random draw goes through torch's global generator, in a fixed
-order (one permutation or multinomial draw per epoch, one noise draw per step), so a seeded fit
-is repeatable on CPU.
+per-epoch mean losses. Every random draw comes from the ``rng`` passed in, never from torch's
+global generator, in a fixed order (one permutation or multinomial draw per epoch, one noise
+draw per step), so a seeded fit is repeatable on CPU and fits in several threads do not
+disturb each other.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def generator_loss(loss: str, fake_score: torch.Tensor) -> torch.Tensor:
     return -fake_score.mean() if loss == "hinge" else F.softplus(-fake_score).mean()
 
 
-def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor):
+def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rng: torch.Generator):
     """One discriminator update, then one generator update on the same fake batch.
 
     Parameters
@@ -58,6 +59,8 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor):
         ``requires_grad`` for the R1 penalty).
     labels : torch.Tensor of shape (batch,)
         Class codes of ``real``; the fake batch is generated for the same classes.
+    rng : torch.Generator
+        Source of the noise, on ``real``'s device.
 
     Returns
     -------
@@ -65,7 +68,7 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor):
         Detached scalars (the discriminator's includes the R1 penalty).
     """
     generator, discriminator = modules.generator, modules.discriminator
-    noise = torch.randn(len(labels), modules.latent_dim, device=real.device)
+    noise = torch.randn(len(labels), modules.latent_dim, device=real.device, generator=rng)
     fake = generator(noise, labels)
 
     penalise = modules.r1_gamma > 0
@@ -94,6 +97,7 @@ def train(
     *,
     epochs: int,
     batch_size: int,
+    rng: torch.Generator,
     class_balance: bool = False,
     verbose: bool = True,
     description: str = "ImageGAN",
@@ -112,6 +116,8 @@ def train(
         Passes over the data.
     batch_size : int
         Images per step, at most ``n``.
+    rng : torch.Generator
+        The only source of randomness, on ``data``'s device; it is advanced.
     class_balance : bool, default=False
         Draw each epoch's images with replacement, with equal total probability per class,
         instead of a shuffled pass.
@@ -134,16 +140,19 @@ def train(
     progress = progress_bar(range(epochs), description=description, verbose=verbose)
     for epoch in progress:
         if class_balance:
-            order = torch.multinomial(weights, steps_per_epoch * batch_size, replacement=True)
+            order = torch.multinomial(weights, steps_per_epoch * batch_size, replacement=True, generator=rng)
         else:
-            order = torch.randperm(len(data), device=data.device)
+            order = torch.randperm(len(data), device=data.device, generator=rng)
         g_total = d_total = 0.0
         for step in range(steps_per_epoch):
             index = order[step * batch_size : (step + 1) * batch_size]
-            g_loss, d_loss = train_step(modules, data[index], targets[index])
+            g_loss, d_loss = train_step(modules, data[index], targets[index], rng)
             d_total += d_loss.item()
             g_total += g_loss.item()
         g_mean, d_mean = g_total / steps_per_epoch, d_total / steps_per_epoch
         history.append((epoch, g_mean, d_mean))
         progress.set_postfix(d=f"{d_mean:.3f}", g=f"{g_mean:.3f}", refresh=False)
+    # Left in eval mode: sampling never switches modes, so concurrent sample calls cannot race.
+    modules.generator.eval()
+    modules.discriminator.eval()
     return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")

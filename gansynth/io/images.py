@@ -11,9 +11,25 @@ change matplotlib's backend.
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from gansynth.errors import GansynthError
+
+# An .npz is a zip archive: local file header, or the end record of an empty archive.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+# What numpy and zipfile raise for a damaged archive or member: a wrong CRC, a truncated or
+# corrupt stream, a bad .npy header.
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
+# What matplotlib (Pillow) raises for a file that is not a readable PNG.
+_PNG_ERRORS = (OSError, SyntaxError, ValueError)
+
+
+class ImageFileError(GansynthError, ValueError):
+    """A file or folder that cannot be read as a set of images; the message names it."""
 
 
 def read_images(path, images_key="images", labels_key="labels"):
@@ -37,19 +53,41 @@ def read_images(path, images_key="images", labels_key="labels"):
     if not path.is_file():
         raise FileNotFoundError(f"no such image file or folder: {path}")
     if path.suffix.lower() != ".npz":
-        raise ValueError(f"{path}: expected an .npz archive or a folder of PNG files")
-    with np.load(path, allow_pickle=False) as archive:
-        if images_key not in archive:
-            raise ValueError(f"{path} has no {images_key!r} array (it holds {sorted(archive.files)})")
-        images = archive[images_key]
-        labels = archive[labels_key] if labels_key in archive.files else None
+        raise ImageFileError(f"{path}: expected an .npz archive or a folder of PNG files")
+    return _read_npz(path, images_key, labels_key)
+
+
+def _read_npz(path: Path, images_key: str, labels_key: str):
+    with open(path, "rb") as handle:
+        if handle.read(4) not in _ZIP_MAGIC:
+            raise ImageFileError(
+                f"{path} is not an .npz archive (a zip of .npy arrays, as numpy.savez writes); "
+                "it may be another format renamed .npz"
+            )
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if images_key not in archive.files:
+                raise ImageFileError(f"{path} has no {images_key!r} array (it holds {sorted(archive.files)})")
+            images = archive[images_key]
+            labels = archive[labels_key] if labels_key in archive.files else None
+    except ImageFileError:
+        raise
+    except _ARCHIVE_ERRORS as exc:
+        if "allow_pickle" in str(exc):
+            reason = "it holds an object array, which gansynth never loads (that would run pickle)"
+        else:
+            reason = f"it is truncated or corrupt ({exc})"
+        raise ImageFileError(f"cannot read {path} as an .npz archive: {reason}") from None
     return images, labels
 
 
 def _read_png(path):
     from matplotlib import image as mpimg
 
-    array = mpimg.imread(path, format="png")
+    try:
+        array = mpimg.imread(path, format="png")
+    except _PNG_ERRORS as exc:
+        raise ImageFileError(f"cannot read {path} as a PNG image ({exc})") from None
     if array.dtype != np.uint8:  # matplotlib returns floats in [0, 1] for 8-bit PNGs
         array = np.clip(np.rint(array * 255.0), 0, 255).astype(np.uint8)
     if array.ndim == 3 and array.shape[2] == 4:
@@ -71,11 +109,11 @@ def _read_folder(folder):
     else:
         files = [(png, None) for png in sorted(folder.glob("*.png"))]
     if not files:
-        raise ValueError(f"{folder} holds no PNG files (directly or in class sub-folders)")
+        raise ImageFileError(f"{folder} holds no PNG files (directly or in class sub-folders)")
     images = [_read_png(png) for png, _ in files]
     shapes = {image.shape for image in images}
     if len(shapes) > 1:
-        raise ValueError(
+        raise ImageFileError(
             f"{folder}: images differ in shape ({sorted(shapes)[:4]}); resize them to one shape first"
         )
     labels = np.array([label for _, label in files]) if classes else None

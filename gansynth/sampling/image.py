@@ -10,7 +10,9 @@ from imblearn.utils import check_target_type
 from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
+from gansynth._labels import check_class_target
 from gansynth._random import draw_seed
+from gansynth.errors import InputError
 from gansynth.image.gan import ImageGAN
 from gansynth.sampling.legacy import (
     DEPRECATED,
@@ -125,18 +127,42 @@ verbose, device : deprecated
         self.verbose = verbose
         self.device = device
 
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset: the original images, then the generated ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels)
+            Flattened images, each of ``image_shape``.
+        y : array-like of shape (n_samples,)
+            Class labels: at least two classes, no missing label.
+        **params : dict
+            Passed on to imbalanced-learn.
+
+        Returns
+        -------
+        X_resampled : ndarray of shape (n_samples_new, n_pixels)
+            The rows of ``X``, then the generated images, flattened.
+        y_resampled : ndarray of shape (n_samples_new,)
+            The labels of ``X_resampled``.
+        """
+        # Before imbalanced-learn's own target checks, whose errors do not say which label is wrong.
+        check_class_target(y, "y")
+        return super().fit_resample(X, y, **params)
+
     def _check_X_y(self, X, y, accept_sparse=None):
+        check_class_target(y, "y")
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         # Dense numeric only: a GAN needs pixel values, and NaN is refused here with
         # scikit-learn's message naming this estimator.
         X, y = validate_data(self, X=X, y=y, reset=True, accept_sparse=False, dtype=None)
         if X.dtype.kind not in "uif":
-            raise ValueError(f"ImageGANOversampler needs numeric pixel values, got dtype {X.dtype}")
+            raise InputError(f"ImageGANOversampler needs numeric pixel values, got dtype {X.dtype}")
         shape = tuple(int(s) for s in self.image_shape)
         if len(shape) not in (2, 3) or min(shape) < 1:
-            raise ValueError(f"image_shape must be (h, w), (h, w, c) or (c, h, w), got {self.image_shape!r}")
+            raise InputError(f"image_shape must be (h, w), (h, w, c) or (c, h, w), got {self.image_shape!r}")
         if X.shape[1] != int(np.prod(shape)):
-            raise ValueError(
+            raise InputError(
                 f"X has {X.shape[1]} features per row but image_shape={shape} needs "
                 f"{int(np.prod(shape))}; pass the image_shape the rows were flattened from"
             )

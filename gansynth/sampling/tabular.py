@@ -17,7 +17,9 @@ from sklearn.utils import check_consistent_length
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn_compat.utils.validation import validate_data
 
+from gansynth._labels import check_class_target
 from gansynth._random import draw_seed
+from gansynth.errors import InputError
 from gansynth.sampling.filters import class_scores
 from gansynth.sampling.legacy import DEPRECATED, DEPRECATED_GENERATOR_OPTIONS, generator_with_legacy_options
 from gansynth.tabular.schema import build_specs
@@ -221,15 +223,39 @@ class GANOversampler(BaseOverSampler):
         self.device = device
         self.verbose = verbose
 
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset: the original rows, then the generated ones.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe, sparse matrix} of shape (n_samples, n_features)
+            Features; DataFrames may mix dtypes and hold missing values.
+        y : array-like of shape (n_samples,)
+            Class labels: at least two classes, no missing label.
+        **params : dict
+            Passed on to imbalanced-learn.
+
+        Returns
+        -------
+        X_resampled : {array-like, dataframe, sparse matrix} of shape (n_samples_new, n_features)
+            The rows of ``X``, then the generated rows, in ``X``'s type.
+        y_resampled : array-like of shape (n_samples_new,)
+            The labels of ``X_resampled``.
+        """
+        # Before imbalanced-learn's own target checks, whose errors do not say which label is wrong.
+        _check_inputs(X, y)
+        return super().fit_resample(X, y, **params)
+
     def _check_X_y(self, X, y):
         """Accept mixed-type DataFrames, object arrays and NaN: the GAN models them natively."""
+        _check_inputs(X, y)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         if not (isinstance(X, pd.DataFrame) or sparse.issparse(X)):
             X = np.asarray(X)
             if X.dtype.kind not in "biufcOUSM":
                 X = X.astype(object)
             if X.ndim != 2:
-                raise ValueError(f"Expected a 2-D X; got an array of shape {X.shape}")
+                raise InputError(f"Expected a 2-D X; got an array of shape {X.shape}")
         validate_data(self, X=X, y=y, reset=True, skip_check_array=True)
         check_consistent_length(X, y)
         return X, y, binarize_y
@@ -262,7 +288,7 @@ class GANOversampler(BaseOverSampler):
         spec = np.asarray(spec)
         if spec.dtype == bool:
             if len(spec) != frame.shape[1]:
-                raise ValueError(
+                raise InputError(
                     f"categorical_features mask has {len(spec)} entries for {frame.shape[1]} features"
                 )
             return list(frame.columns[spec])
@@ -270,11 +296,11 @@ class GANOversampler(BaseOverSampler):
         for item in spec.tolist():
             if isinstance(item, str):
                 if item not in frame.columns:
-                    raise ValueError(f"categorical_features names unknown column {item!r}")
+                    raise InputError(f"categorical_features names unknown column {item!r}")
                 columns.append(item)
             else:
                 if not -frame.shape[1] <= item < frame.shape[1]:
-                    raise ValueError(
+                    raise InputError(
                         f"categorical_features index {item} is out of range for {frame.shape[1]} features"
                     )
                 columns.append(frame.columns[item])
@@ -289,7 +315,7 @@ class GANOversampler(BaseOverSampler):
                 targets[label] += int(round(self.augment_ratio * count))
         for label, n_new in targets.items():
             if n_new and counts[label] < 2:
-                raise ValueError(
+                raise InputError(
                     f"class {label!r} has 1 row; at least 2 are needed to generate synthetic rows for it. "
                     "Remove it, or leave it out of sampling_strategy (e.g. a dict without it)."
                 )
@@ -403,6 +429,16 @@ class GANOversampler(BaseOverSampler):
         if sparse.issparse(X):
             return sparse.vstack([X, sparse.csr_matrix(new_X.to_numpy(dtype=X.dtype))]).asformat(X.format)
         return np.concatenate([X, new_X.to_numpy(dtype=X.dtype)], axis=0)
+
+
+def _check_inputs(X, y) -> None:
+    """Refuse duplicate feature names and labels that cannot be classes, naming the problem."""
+    if isinstance(X, pd.DataFrame) and not X.columns.is_unique:
+        duplicated = X.columns[X.columns.duplicated()].unique().tolist()
+        raise InputError(f"X has duplicate column names: {duplicated}; give every column its own name")
+    check_class_target(y, "y")
+    if hasattr(X, "shape") and len(X.shape) >= 1 and np.ndim(y) >= 1 and X.shape[0] != len(y):
+        raise InputError(f"X has {X.shape[0]} rows but y has {len(y)} labels; they must match")
 
 
 def _fit_quietly(gan: TabularGAN, table: pd.DataFrame, **fit_options) -> None:

@@ -16,6 +16,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from gansynth.errors import InputError, InputTypeError
+
 
 class ConditionSampler:
     """Samples conditional vectors and matching real rows for the discrete columns.
@@ -109,9 +111,9 @@ class ConditionSampler:
         self.data_index = tensor(data_index)
         self.data_valid = tensor(valid, dtype=torch.bool)
 
-    def _draw(self, batch_size: int, probabilities: torch.Tensor):
+    def _draw(self, batch_size: int, probabilities: torch.Tensor, rng: torch.Generator):
         """Positions in the conditional vector, and their column and within-column category."""
-        position = torch.multinomial(probabilities, batch_size, replacement=True)
+        position = torch.multinomial(probabilities, batch_size, replacement=True, generator=rng)
         column = self.column_of[position]
         return position, column, position - self.offsets[column]
 
@@ -119,8 +121,8 @@ class ConditionSampler:
         """Conditional vectors with one active position per row."""
         return torch.zeros(len(position), self.dim, device=self.device).scatter_(1, position[:, None], 1.0)
 
-    def sample_train(self, batch_size: int):
-        """Draw training conditions and real rows that satisfy them.
+    def sample_train(self, batch_size: int, rng: torch.Generator):
+        """Draw training conditions and real rows that satisfy them, all from ``rng``.
 
         Returns
         -------
@@ -133,19 +135,20 @@ class ConditionSampler:
         if not self.has_rows:
             raise RuntimeError("this sampler was built without training rows; it can only sample conditions")
         if self.n_columns == 0:
-            rows = torch.randint(self.n_rows, (batch_size,), device=self.device)
+            rows = torch.randint(self.n_rows, (batch_size,), device=self.device, generator=rng)
             empty = torch.zeros(batch_size, 0, device=self.device)
             return empty, None, None, rows
-        position, column, category = self._draw(batch_size, self.train_probabilities)
-        pick = (torch.rand(batch_size, device=self.device) * self.row_count[position]).long()
+        position, column, category = self._draw(batch_size, self.train_probabilities, rng)
+        uniform = torch.rand(batch_size, device=self.device, generator=rng)
+        pick = (uniform * self.row_count[position]).long()
         rows = self.sorted_rows[self.row_start[position] + pick]
         return self.one_hot(position), column, category, rows
 
-    def sample_empirical(self, batch_size: int) -> torch.Tensor:
-        """Conditions drawn at the categories' real frequencies, for unconditional sampling."""
+    def sample_empirical(self, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        """Conditions drawn at the categories' real frequencies (from ``rng``), for unconditional sampling."""
         if self.n_columns == 0:
             return torch.zeros(batch_size, 0, device=self.device)
-        position, _, _ = self._draw(batch_size, self.empirical_probabilities)
+        position, _, _ = self._draw(batch_size, self.empirical_probabilities, rng)
         return self.one_hot(position)
 
     def conditional_loss(self, raw_output: torch.Tensor, column, category) -> torch.Tensor:
@@ -155,6 +158,41 @@ class ConditionSampler:
         logits = raw_output.gather(1, self.data_index[column])
         logits = logits.masked_fill(~self.data_valid[column], float("-inf"))
         return F.cross_entropy(logits, category)
+
+
+def condition_weights(shares, specs, blocks) -> list[float] | None:
+    """Per condition block, a sampling weight that gives each column named in ``shares`` its share.
+
+    Parameters
+    ----------
+    shares : dict or None
+        ``fit``'s ``condition_shares``: ``{discrete column: share in (0, 1]}``.
+    specs : list of ColumnSpec
+        The fitted columns.
+    blocks : list of tuple
+        The transformer's ``condition_blocks``.
+
+    Returns
+    -------
+    list of float or None
+        ``None`` (uniform) without shares.
+    """
+    if not shares:
+        return None
+    names = [spec.name for spec in specs]
+    blocks_of = [names[column] for column, _, _ in blocks]
+    for name, share in shares.items():
+        if name not in names or not specs[names.index(name)].is_discrete:
+            raise InputError(f"condition_shares names {name!r}, which is not a discrete column")
+        if not 0 < share <= 1:
+            raise InputError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
+    total = sum(shares.values())
+    others = [name for name in blocks_of if name not in shares]
+    if total > 1 + 1e-9:
+        raise InputError(f"condition_shares add up to {total:g}; they must add up to at most 1")
+    # With no other blocks to take the rest, the named shares are used relative to each other.
+    rest = (1.0 - total) / len(others) if others else 0.0
+    return [float(shares.get(name, rest)) for name in blocks_of]
 
 
 def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndarray]:
@@ -179,7 +217,7 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     if conditions is None:
         return {}
     if not isinstance(conditions, dict):
-        raise TypeError(
+        raise InputTypeError(
             f"conditions must be a dict mapping column to value(s); got {type(conditions).__name__}"
         )
     names = [spec.name for spec in specs]
@@ -187,11 +225,11 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     codes = {}
     for name, value in conditions.items():
         if name not in names:
-            raise ValueError(f"unknown condition column {name!r}; the columns are {names}")
+            raise InputError(f"unknown condition column {name!r}; the columns are {names}")
         index = names.index(name)
         spec = specs[index]
         if not spec.is_discrete:
-            raise ValueError(
+            raise InputError(
                 f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
                 "categorical columns (or columns passed as discrete_columns) can be conditions"
             )
@@ -199,19 +237,98 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         column_codes = transformer.encoders_[index].codes(values)
         if (column_codes < 0).any():
             unknown = values[column_codes < 0].unique()[:5].tolist()
-            known = spec.categories + (["NaN"] if spec.has_nan else [])
-            raise ValueError(
-                f"unknown value(s) {unknown} for condition column {name!r}; known values: {known}"
+            raise InputError(
+                f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
             )
         codes[position[index]] = column_codes
     return codes
 
 
+def condition_codes_by_rows(conditions, n: int, specs, transformer):
+    """Check conditions for ``n`` rows now; return a function giving any rows' condition codes.
+
+    One value per column is encoded once and repeated for each requested range, so memory
+    follows the range, not ``n``; a sequence of ``n`` values is encoded whole (its caller
+    holds ``n`` values already). Every error :func:`condition_codes` would raise is raised here,
+    before any row is generated.
+
+    Parameters
+    ----------
+    conditions : dict or None
+        The user's conditions, as given to ``TabularGAN.sample``.
+    n : int
+        Rows to generate.
+    specs : list of ColumnSpec
+        The fitted columns.
+    transformer : DataTransformer
+        The fitted encoder.
+
+    Returns
+    -------
+    callable
+        ``codes_for(start, stop)``: the codes of rows ``start:stop`` per condition block.
+    """
+    if not isinstance(conditions, dict):
+        fixed, whole = condition_codes(conditions, 1, specs, transformer), {}
+    else:
+        single = {k: v for k, v in conditions.items() if not pd.api.types.is_list_like(v)}
+        fixed = condition_codes(single, 1, specs, transformer)
+        sequences = {k: v for k, v in conditions.items() if k not in single}
+        whole = condition_codes(sequences, n, specs, transformer)
+
+    def codes_for(start: int, stop: int) -> dict[int, np.ndarray]:
+        codes = {j: np.full(stop - start, c[0]) for j, c in fixed.items()}
+        codes.update({j: c[start:stop] for j, c in whole.items()})
+        return codes
+
+    return codes_for
+
+
+def condition_levels_by_rows(conditions, n: int, specs, transformer):
+    """Like :func:`condition_codes_by_rows`, for the category index each conditioned row carries.
+
+    The values must already have passed :func:`condition_codes`. For a column whose rare levels
+    are grouped, the condition code says only "other"; this keeps the value the user asked for.
+    ``levels_for(start, stop)`` gives ``{column index: category index per row}`` (``-1`` for
+    missing); one value per column is encoded once, so memory follows the range, not ``n``.
+    """
+    names = [spec.name for spec in specs]
+    fixed, whole = {}, {}
+    for name, value in (conditions or {}).items():
+        index = names.index(name)
+        encoder = transformer.encoders_[index]
+        if pd.api.types.is_list_like(value):
+            whole[index] = encoder.levels(_condition_values(name, value, n))
+        else:
+            fixed[index] = encoder.levels(_condition_values(name, value, 1))[0]
+
+    def levels_for(start: int, stop: int) -> dict[int, np.ndarray]:
+        levels = {index: np.full(stop - start, level) for index, level in fixed.items()}
+        levels.update({index: values[start:stop] for index, values in whole.items()})
+        return levels
+
+    return levels_for
+
+
+def _known(spec, shown: int = 20) -> str:
+    """The column's values for an error message, cut short when there are many."""
+    known = spec.categories + (["NaN"] if spec.has_nan else [])
+    if len(known) <= shown:
+        return str(known)
+    return f"{known[:shown]}... ({len(known):,} in all)"
+
+
 def _condition_values(name, value, n: int) -> pd.Series:
     """One value for every row, or a sequence of exactly ``n`` values, as an object Series."""
+    if isinstance(value, (set, frozenset, dict)):
+        # Neither has one value per row in a known order: a set's order changes between runs.
+        raise InputTypeError(
+            f"condition {name!r} is a {type(value).__name__}; give one value for every row, or a list "
+            f"or array of {n} values in row order"
+        )
     if pd.api.types.is_list_like(value):
         values = pd.Series(list(value), name=name, dtype=object)
         if len(values) != n:
-            raise ValueError(f"condition {name!r} has {len(values)} values for {n} rows")
+            raise InputError(f"condition {name!r} has {len(values)} values for {n} rows")
         return values
     return pd.Series([value] * n, name=name, dtype=object)

@@ -1,7 +1,8 @@
 """A TabularGAN as a model file's contents and back: the JSON description and generator tensors.
 
-The description holds what sampling needs (parameters, column specs, encoders, condition
-counts, input format, seed, loss history); the tensors are the generator's state. Reading a file
+The description holds what sampling needs (parameters, column specs, the table's logic and the
+columns the engine models in its place, encoders, condition counts, input format, seed, loss
+history); the tensors are the generator's state. Reading a file
 checks the description against :mod:`gansynth.tabular.model_schema` first, so
 :func:`restore_tabular` receives a description already known to be consistent with the tensors.
 """
@@ -13,7 +14,10 @@ import pandas as pd
 import torch
 
 from gansynth._torch_utils import resolve_device
+from gansynth.persistence import loaded_params, stored_params
 from gansynth.tabular.conditions import ConditionSampler
+from gansynth.tabular.constraints import record_from_dict
+from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.networks import Generator, OutputActivation
 from gansynth.tabular.schema import ColumnSpec
 from gansynth.tabular.transformer import DataTransformer
@@ -23,13 +27,12 @@ _PREFIX = "generator."
 
 def tabular_state(model) -> tuple[dict, dict[str, torch.Tensor]]:
     """A fitted TabularGAN's description and tensors, as ``save_model`` takes them."""
-    params = model.get_params()
-    params["generator_dim"] = list(params["generator_dim"])
-    params["discriminator_dim"] = list(params["discriminator_dim"])
-    params["random_state"] = model.seed_
     metadata = {
-        "params": params,
+        # As the model was made; the seed drawn from random_state is "seed" (sampling's stream).
+        "params": stored_params(model.get_params()),
         "columns": [spec.to_dict() for spec in model.columns_],
+        "constraints": [record.to_dict() for record in model.constraints_],
+        "engine_columns": [spec.to_dict() for spec in model.transformer_.specs_],
         "transformer": model.transformer_.to_dict(),
         "condition_counts": [c.tolist() for c in model.condition_sampler_.counts],
         "input_format": model.input_format_,
@@ -45,11 +48,13 @@ def restore_tabular(cls, metadata: dict, tensors: dict[str, torch.Tensor], devic
 
     Only the generator is rebuilt; the critic is not saved, so ``discriminator_`` is ``None``.
     """
-    model = cls(**metadata["params"])
-    model.device = device
-    model.device_ = resolve_device(device)
+    model = cls(**loaded_params(metadata["params"]))
+    model.device_ = resolve_device(device)  # where it runs now; the device parameter stays as made
     model.columns_ = [ColumnSpec.from_dict(c) for c in metadata["columns"]]
-    model.transformer_ = DataTransformer.from_dict(metadata["transformer"], model.columns_)
+    model.constraints_ = [record_from_dict(r) for r in metadata["constraints"]]
+    model._logic_ = LogicTransform(model.constraints_, model.columns_)
+    engine_columns = [ColumnSpec.from_dict(c) for c in metadata["engine_columns"]]
+    model.transformer_ = DataTransformer.from_dict(metadata["transformer"], engine_columns)
     model.condition_sampler_ = ConditionSampler(
         metadata["condition_counts"],
         [s for _, s, _ in model.transformer_.condition_blocks],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gansynth.tabular.layout import Span, runs
@@ -64,38 +65,59 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """A PacGAN critic: scores groups of ``pac`` rows at once, which discourages mode collapse."""
+    """A PacGAN critic: scores groups of ``pac`` rows at once, which discourages mode collapse.
 
-    def __init__(self, input_dim: int, hidden_dims, pac: int = 10):
+    Hidden layers are linear, LeakyReLU(0.2) and, in training mode, dropout whose masks come
+    from the ``rng`` given to :meth:`forward` (``nn.Dropout`` would draw from torch's
+    global generator).
+    """
+
+    def __init__(self, input_dim: int, hidden_dims, pac: int = 10, dropout: float = 0.5):
         super().__init__()
         self.pac = pac
         self.pac_dim = input_dim * pac
-        layers, width = [], self.pac_dim
-        for hidden in hidden_dims:
-            layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2), nn.Dropout(0.5)]
-            width = hidden
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
+        self.dropout = dropout
+        widths = [self.pac_dim, *hidden_dims]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.head = nn.Linear(widths[-1], 1)
 
-    def forward(self, x):
-        return self.net(x.reshape(-1, self.pac_dim))
+    def forward(self, x, rng: torch.Generator | None = None):
+        """Scores, one per group of ``pac`` rows; training mode needs ``rng`` for dropout."""
+        x = x.reshape(-1, self.pac_dim)
+        for layer in self.hidden:
+            x = F.leaky_relu(layer(x), 0.2)
+            if self.training:
+                x = dropout(x, self.dropout, rng)
+        return self.head(x)
 
 
-def gradient_penalty(critic: Discriminator, real, fake, weight: float = 10.0) -> torch.Tensor:
-    """WGAN-GP penalty on interpolates, with one mixing weight per pac group."""
+def dropout(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
+    """Inverted dropout: zero each entry with probability ``p`` (masks from ``rng``), scale the rest."""
+    if rng is None:
+        raise ValueError("dropout needs a torch.Generator: training never draws from torch's global one")
+    keep = torch.empty_like(x).bernoulli_(1.0 - p, generator=rng).div_(1.0 - p)
+    return x * keep
+
+
+def gradient_penalty(critic: Discriminator, real, fake, rng: torch.Generator, weight: float = 10.0):
+    """WGAN-GP penalty on interpolates, with one mixing weight per pac group.
+
+    The mixing weights and the critic's dropout masks come from ``rng``.
+    """
     pac, dim = critic.pac, real.shape[1]
-    alpha = torch.rand(real.shape[0] // pac, 1, 1, device=real.device)
+    alpha = torch.rand(real.shape[0] // pac, 1, 1, device=real.device, generator=rng)
     alpha = alpha.expand(-1, pac, dim).reshape(-1, dim)
     interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    scores = critic(interpolates)
+    scores = critic(interpolates, rng)
     (gradients,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     norms = gradients.reshape(-1, pac * dim).norm(2, dim=1)
     return weight * ((norms - 1) ** 2).mean()
 
 
-def gumbel_noise(like: torch.Tensor) -> torch.Tensor:
-    """Standard Gumbel noise shaped like ``like``; uniforms are clamped away from 0 and 1."""
-    return torch.rand_like(like).clamp_(1e-10, 1.0 - 1e-7).log_().neg_().log_().neg_()
+def gumbel_noise(like: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """Standard Gumbel noise shaped like ``like``, from ``rng``; uniforms are clamped away from 0 and 1."""
+    uniform = torch.rand(like.shape, dtype=like.dtype, device=like.device, generator=rng)
+    return uniform.clamp_(1e-10, 1.0 - 1e-7).log_().neg_().log_().neg_()
 
 
 class OutputActivation(nn.Module):
@@ -118,17 +140,18 @@ class OutputActivation(nn.Module):
             block = raw[:, start : start + count * width]
             yield activation, (block if activation == "tanh" else block.reshape(len(raw), count, width))
 
-    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+    def forward(self, raw: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """Training output: tanh alphas and Gumbel-softmax blocks, the Gumbel noise from ``rng``."""
         pieces = [
             torch.tanh(view)
             if activation == "tanh"
-            else torch.softmax((view + gumbel_noise(view)) / self.tau, dim=-1).flatten(1)
+            else torch.softmax((view + gumbel_noise(view, rng)) / self.tau, dim=-1).flatten(1)
             for activation, view in self._runs_of(raw)
         ]
         return torch.cat(pieces, dim=1) if len(pieces) > 1 else pieces[0]
 
-    def sample(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Decode-ready output: tanh alphas, and one categorical draw per one-hot block.
+    def sample(self, raw: torch.Tensor, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode-ready output: tanh alphas, and one categorical draw per one-hot block (from ``rng``).
 
         The argmax of logits plus Gumbel noise is an exact draw from the block's softmax, so
         sampling needs neither the softmax nor the temperature, and it runs on the chunk while
@@ -145,7 +168,7 @@ class OutputActivation(nn.Module):
             if activation == "tanh":
                 alphas.append(torch.tanh(view))
             else:
-                choices.append((view + gumbel_noise(view)).argmax(dim=-1))
+                choices.append((view + gumbel_noise(view, rng)).argmax(dim=-1))
         empty = raw.new_zeros(len(raw), 0)
         return (
             torch.cat(alphas, dim=1) if alphas else empty,

@@ -16,10 +16,12 @@ from gansynth._columns import (
     DISCRETE_KINDS,
     KINDS,
     NUMERIC_KINDS,
+    check_numbers,
     epoch_nanoseconds,
     infer_kind,
     numeric_values,
 )
+from gansynth.errors import InputError, InputTypeError
 
 # Datetime resolutions tried from coarse to fine, in nanoseconds: samples are rounded to the
 # coarsest one that every training value sits on (dates stay dates, seconds stay seconds).
@@ -102,12 +104,12 @@ def as_frame(data) -> tuple[pd.DataFrame, dict]:
         return data, {"type": "dataframe"}
     if isinstance(data, np.ndarray):
         if data.ndim != 2:
-            raise ValueError(f"expected a 2-D table; got an array of shape {data.shape}")
+            raise InputError(f"expected a 2-D table; got an array of shape {data.shape}")
         frame = pd.DataFrame(data)
         if data.dtype == object:
             frame = frame.infer_objects()
         return frame, {"type": "ndarray", "dtype": data.dtype.str if data.dtype != object else "object"}
-    raise TypeError(f"expected a pandas DataFrame or a 2-D numpy array; got {type(data).__name__}")
+    raise InputTypeError(f"expected a pandas DataFrame or a 2-D numpy array; got {type(data).__name__}")
 
 
 def _json_scalar(value):
@@ -137,19 +139,19 @@ def _datetime_step(series: pd.Series) -> int:
 def validate_frame(frame: pd.DataFrame) -> None:
     """Reject tables that cannot be modelled, naming the column and the problem."""
     if frame.shape[1] == 0:
-        raise ValueError("the table has no columns")
+        raise InputError("the table has no columns")
     if frame.shape[0] == 0:
-        raise ValueError("the table is empty (0 rows)")
+        raise InputError("the table is empty (0 rows)")
     if frame.shape[0] < 2:
-        raise ValueError(
+        raise InputError(
             f"the table has {frame.shape[0]} row; at least 2 rows are needed to learn a distribution"
         )
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
-        raise ValueError(f"duplicate column names: {duplicated}")
+        raise InputError(f"duplicate column names: {duplicated}")
     for name in frame.columns:
         if not isinstance(name, (str, int, np.integer)):
-            raise TypeError(
+            raise InputTypeError(
                 f"column labels must be strings or integers; got {name!r} ({type(name).__name__})"
             )
 
@@ -175,7 +177,7 @@ def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None)
     forced = {}
     if isinstance(discrete_columns, str):
         if discrete_columns != "auto":
-            raise ValueError(
+            raise InputError(
                 f"discrete_columns must be 'auto' or a list of column names; got {discrete_columns!r}"
             )
     elif discrete_columns is not None:
@@ -183,17 +185,17 @@ def build_specs(frame: pd.DataFrame, discrete_columns="auto", column_kinds=None)
             forced[name] = "categorical"
     for name, kind in (column_kinds or {}).items():
         if kind not in KINDS:
-            raise ValueError(f"column {name!r}: unknown kind {kind!r}; expected one of {KINDS}")
+            raise InputError(f"column {name!r}: unknown kind {kind!r}; expected one of {KINDS}")
         forced[name] = kind
     unknown = [name for name in forced if name not in frame.columns]
     if unknown:
-        raise ValueError(f"unknown column(s) {unknown}; the table has {list(frame.columns)}")
+        raise InputError(f"unknown column(s) {unknown}; the table has {list(frame.columns)}")
 
     specs = []
     for name in frame.columns:
         series = frame[name]
         if series.isna().all():
-            raise ValueError(
+            raise InputError(
                 f"column {name!r} is entirely missing (all NaN); drop it or fill it before fitting"
             )
         kind = forced.get(name) or infer_kind(series)
@@ -211,30 +213,56 @@ def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
         spec.ordered = bool(dtype.ordered)
     if kind in NUMERIC_KINDS:
         if kind == "datetime" and not ptypes.is_datetime64_any_dtype(dtype):
-            raise ValueError(f"column {name!r}: kind 'datetime' needs a datetime64 column; got dtype {dtype}")
+            raise InputError(f"column {name!r}: kind 'datetime' needs a datetime64 column; got dtype {dtype}")
         if kind != "datetime" and not (ptypes.is_numeric_dtype(dtype) and not ptypes.is_bool_dtype(dtype)):
-            raise ValueError(f"column {name!r}: kind {kind!r} needs a numeric column; got dtype {dtype}")
+            raise InputError(f"column {name!r}: kind {kind!r} needs a numeric column; got dtype {dtype}")
         values = numeric_values(series, kind)
         observed = values[~np.isnan(values)]
-        if np.isinf(observed).any():
-            raise ValueError(
-                f"column {name!r} holds {int(np.isinf(observed).sum())} infinite value(s); "
-                "replace them (e.g. with NaN) before fitting"
-            )
+        check_numbers(name, observed, "fitting")
         spec.minimum, spec.maximum = float(observed.min()), float(observed.max())
         if kind == "datetime":
             spec.datetime_step_ns = _datetime_step(series)
             tz = getattr(series.dt, "tz", None)
             spec.timezone = str(tz) if tz is not None else None
     else:
-        spec.categories = (
-            [bool(v) for v in _ordered_unique(series)] if kind == "boolean" else _ordered_unique(series)
-        )
-        if kind == "boolean" and not set(spec.categories) <= {False, True}:
-            raise ValueError(
-                f"column {name!r}: kind 'boolean' needs True/False values; got {spec.categories[:5]}"
-            )
+        spec.categories = _categories(name, series, kind)
     return spec
+
+
+def _categories(name, series: pd.Series, kind: str) -> list:
+    """The observed values of a discrete column, refusing ones that cannot be categories."""
+    try:
+        values = _ordered_unique(series)
+    except TypeError:  # pd.unique hashes every value
+        example = next((v for v in series.dropna() if not _hashable(v)), None)
+        if example is None:
+            raise
+        raise InputError(
+            f"column {name!r} holds {type(example).__name__} values such as {_short(example)}, which "
+            "cannot be categories; convert them to text (e.g. .astype(str)) or drop the column"
+        ) from None
+    if kind != "boolean":
+        return values
+    # True == 1 and False == 0, so 0/1 numbers are booleans too; anything else is not.
+    others = [v for v in values if isinstance(v, str) or v not in (0, 1)]
+    if others:
+        raise InputError(
+            f"column {name!r}: kind 'boolean' needs True/False (or 0/1) values; got {_short(others[:5])}"
+        )
+    return sorted({bool(v) for v in values})
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
@@ -276,6 +304,21 @@ def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
     if spec.dtype == "boolean":
         return pd.Series(pd.array(np.where(raw < 0, None, values), dtype="boolean"), name=spec.name)
     return pd.Series(values, name=spec.name).astype(spec.dtype)
+
+
+def category_template(specs: list[ColumnSpec]) -> pd.DataFrame:
+    """Rows holding every category of every discrete column, in the columns' output dtypes.
+
+    A table file takes its column types from the first chunk written, where a discrete column
+    may happen to be all missing and so have no type; this template gives it its real one.
+    """
+    discrete = [spec for spec in specs if spec.is_discrete and spec.categories]
+    rows = max((len(spec.categories) for spec in discrete), default=0)
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat(
+        [restore_column(spec, np.arange(rows) % len(spec.categories)) for spec in discrete], axis=1
+    )
 
 
 def _restore_datetime(spec: ColumnSpec, seconds: np.ndarray) -> pd.Series:

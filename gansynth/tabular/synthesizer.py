@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,13 +13,25 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from gansynth._random import draw_seed, seeded_torch
+from gansynth._initialisation import build_network
+from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
+from gansynth.errors import InputError
+from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import ConditionSampler, condition_codes
+from gansynth.tabular.conditions import (
+    ConditionSampler,
+    condition_codes_by_rows,
+    condition_levels_by_rows,
+    condition_weights,
+)
+from gansynth.tabular.encoded import EncodedRows
+from gansynth.tabular.generation import generate_blocks, regroup
+from gansynth.tabular.logic_detection import learn_logic
+from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.model_state import restore_tabular, tabular_state
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
-from gansynth.tabular.schema import as_frame, build_specs, restore_column
+from gansynth.tabular.schema import as_frame, build_specs, category_template, restore_column
 from gansynth.tabular.training import GANModules, train
 from gansynth.tabular.transformer import DataTransformer
 
@@ -32,10 +45,9 @@ DEFAULT_BATCH_SIZE = 500
 # loaded 2-core machine they made a small oversampler 5x slower (146 vs 31 ms per step).
 _SMALL_STEP_WORK = 5e7
 
-# Rows generated per forward pass when sampling: small enough that a chunk's activations stay in
-# cache (on adult, 8k-row chunks generate 1.45x faster than 64k-row ones), large enough that
-# Python overhead is negligible.
-_SAMPLE_CHUNK = 8_192
+# Rows per chunk when streaming: a chunk of a 20-column table is tens of megabytes while it is
+# decoded, and a Parquet row group of this size compresses well.
+DEFAULT_CHUNK_SIZE = 100_000
 
 
 class TabularGAN(BaseEstimator):
@@ -76,6 +88,16 @@ class TabularGAN(BaseEstimator):
         Most mixture modes per numeric column.
     mixture_max_rows : int, default=10_000
         Each numeric column's mixture is fitted on a random subsample of at most this many rows.
+    max_categories : int or None, default=500
+        Most one-hot slots for a categorical column's values. A column with more distinct values
+        keeps its ``max_categories - 1`` most frequent ones (among those seen at least twice) and
+        groups the rest into one "other" slot, so memory and time no longer grow with its
+        cardinality; a warning names the column and what was grouped. A generated "other"
+        takes a grouped value drawn at its training frequency, independently of the other
+        columns, and conditioning on a grouped value is exact (the generator is conditioned on
+        "other" and the value is set). A column whose values are all distinct keeps none: its
+        values are resampled from the training values. ``None`` never groups (a column of
+        50,000 levels then needs gigabytes).
     clip : bool, default=True
         Clip sampled numeric values to the training range.
     n_jobs : int or None, default=None
@@ -90,8 +112,10 @@ class TabularGAN(BaseEstimator):
     verbose : bool, default=True
         Show a progress bar with the epoch and both losses.
     random_state : int, RandomState instance or None, default=None
-        Seeds the mixtures, the weights, training and the default sampling stream. The same
-        value gives identical weights and samples on CPU.
+        Seeds the mixtures, the weights, training and the default sampling stream. The model
+        draws from numpy and torch generators of its own and never reads or changes their
+        global random state (``None`` seeds from fresh operating-system entropy). The same
+        value gives identical weights and samples on CPU with the same torch thread count.
 
     Attributes
     ----------
@@ -99,6 +123,11 @@ class TabularGAN(BaseEstimator):
         The training length and batch actually used (``"auto"`` resolved).
     columns_ : list of ColumnSpec
         The inferred kind, dtype, range and categories of each column.
+    constraints_ : list of constraint records
+        The table's logic that sampling keeps by construction, detected or declared (see
+        ``fit``'s ``constraints``): :class:`~gansynth.FunctionalDependency`,
+        :class:`~gansynth.MissingTogether`, :class:`~gansynth.Inequality` and
+        :class:`~gansynth.RangeByCategory` records; ``str(record)`` reads as a sentence.
     transformer_ : DataTransformer
         The fitted encoder.
     generator_ : Generator
@@ -139,6 +168,7 @@ class TabularGAN(BaseEstimator):
         log_frequency=True,
         max_modes=10,
         mixture_max_rows=10_000,
+        max_categories=500,
         clip=True,
         n_jobs=None,
         torch_threads="auto",
@@ -160,6 +190,7 @@ class TabularGAN(BaseEstimator):
         self.log_frequency = log_frequency
         self.max_modes = max_modes
         self.mixture_max_rows = mixture_max_rows
+        self.max_categories = max_categories
         self.clip = clip
         self.n_jobs = n_jobs
         self.torch_threads = torch_threads
@@ -183,6 +214,7 @@ class TabularGAN(BaseEstimator):
         "log_frequency": ["boolean"],
         "max_modes": [Interval(numbers.Integral, 1, None, closed="left")],
         "mixture_max_rows": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "clip": ["boolean"],
         "n_jobs": [numbers.Integral, None],
         "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
@@ -195,13 +227,15 @@ class TabularGAN(BaseEstimator):
         """What ``_parameter_constraints`` cannot say: batch and pac agree, widths are positive."""
         self._validate_params()
         if self._batch_size() % self.pac:
-            raise ValueError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
+            raise InputError(f"batch_size ({self._batch_size()}) must be a multiple of pac ({self.pac})")
         for name in ("generator_dim", "discriminator_dim"):
             dims = getattr(self, name)
             if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
-                raise ValueError(f"{name} must be a sequence of positive integers; got {dims!r}")
+                raise InputError(f"{name} must be a sequence of positive integers; got {dims!r}")
 
-    def fit(self, data, discrete_columns="auto", column_kinds=None, condition_shares=None):
+    def fit(
+        self, data, discrete_columns="auto", column_kinds=None, condition_shares=None, constraints="auto"
+    ):
         """Fit the GAN on a table.
 
         Parameters
@@ -221,7 +255,22 @@ class TabularGAN(BaseEstimator):
             block is conditioned on equally often. When the named columns are the only condition
             blocks, their shares are relative. A label that will be sampled conditionally,
             as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
-            share.
+            share. A column named here is never derived from others (see ``constraints``).
+        constraints : "auto", None or list, default="auto"
+            The table's own logic, kept by construction when sampling (never by rejection) and
+            listed in ``constraints_``. ``"auto"`` detects four kinds: functional dependencies
+            (a column determined by one or two discrete columns), missingness groups (numeric
+            columns missing on the same rows, or exactly when a discrete column takes some
+            values), inequalities ``low <= high`` and numeric ranges set by a category. A
+            record is detected only when it holds on every row and has enough support (see
+            :mod:`gansynth.tabular.logic_detection` for the rule and the bound on its cost).
+            ``None`` or ``[]`` keeps no logic. A list mixes kind names to detect
+            (``"functional_dependency"``, ``"missing_together"``, ``"inequality"``,
+            ``"range_by_category"``, or ``"auto"`` for all four) with records you declare, such
+            as ``Inequality("start", "end")``; declared records must hold on every row (a
+            ``ValueError`` names the rows' count and the columns otherwise) and win over
+            detected ones that conflict. Refitting with a filtered ``model.constraints_`` keeps
+            exactly those records.
 
         Returns
         -------
@@ -236,12 +285,17 @@ class TabularGAN(BaseEstimator):
         self.seed_ = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
 
-        self.transformer_ = DataTransformer(self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_)
-        matrix = self.transformer_.fit(frame, self.columns_).transform(frame)
-        self.condition_sampler_ = self._condition_sampler(matrix, condition_shares)
-        with seeded_torch(self.seed_, self.device_):
-            self._build_networks()
-        self.loss_history_ = self._train(torch.from_numpy(matrix).to(self.device_))
+        table, specs = self._learn_logic(frame, constraints, condition_shares)
+        self.transformer_ = DataTransformer(
+            self.max_modes, self.mixture_max_rows, self.n_jobs, self.seed_, max_categories=self.max_categories
+        )
+        rows = self.transformer_.fit(table, specs).encode_rows(table)
+        self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
+        # Two streams on the model's device: the initial weights (which data-parallel processes
+        # would share) and training (which each process would seed apart).
+        self._build_networks(torch_generator(self.seed_, self.device_))
+        training_rng = torch_generator(self.seed_ + 1, self.device_)
+        self.loss_history_ = self._train(rows.to(self.device_), training_rng)
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
 
@@ -261,13 +315,22 @@ class TabularGAN(BaseEstimator):
         elif hasattr(self, "feature_names_in_"):  # refitted on data without string names
             del self.feature_names_in_
 
-    def _condition_sampler(self, matrix: np.ndarray, condition_shares) -> ConditionSampler:
-        """Training-by-sampling over the encoded matrix's condition blocks."""
+    def _learn_logic(self, frame: pd.DataFrame, constraints, condition_shares):
+        """Learn ``constraints_``; return the table the engine learns in its place, and its columns."""
+        self.constraints_ = learn_logic(frame, self.columns_, constraints, protected=condition_shares or ())
+        self._logic_ = LogicTransform(self.constraints_, self.columns_)
+        if not self.constraints_:
+            return frame, self.columns_
+        table, kinds = self._logic_.engine_table(frame, np.random.default_rng([self.seed_, 2]))
+        return table, build_specs(table, "auto", kinds)
+
+    def _condition_sampler(self, rows: EncodedRows, condition_shares) -> ConditionSampler:
+        """Training-by-sampling over the encoded rows' condition blocks."""
         blocks = self.transformer_.condition_blocks
         codes = (
-            np.stack([matrix[:, s : s + w].argmax(axis=1) for _, s, w in blocks], axis=1)
+            np.stack([rows.block_codes(s, w) for _, s, w in blocks], axis=1)
             if blocks
-            else np.zeros((len(matrix), 0))
+            else np.zeros((len(rows), 0))
         )
         counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
         return ConditionSampler(
@@ -275,13 +338,13 @@ class TabularGAN(BaseEstimator):
             [s for _, s, _ in blocks],
             codes=codes,
             log_frequency=self.log_frequency,
-            column_weights=self._condition_weights(condition_shares, blocks),
+            column_weights=condition_weights(condition_shares, self.transformer_.specs_, blocks),
             device=self.device_,
         )
 
-    def _train(self, data: torch.Tensor) -> pd.DataFrame:
+    def _train(self, data: EncodedRows, rng: torch.Generator) -> pd.DataFrame:
         """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
-        with seeded_torch(self.seed_ + 1, self.device_), torch_threads(self._training_threads()):
+        with torch_threads(self._training_threads()):
             modules = GANModules(
                 generator=self.generator_,
                 discriminator=self.discriminator_,
@@ -307,6 +370,7 @@ class TabularGAN(BaseEstimator):
                 self.condition_sampler_,
                 epochs=self.epochs_,
                 batch_size=self.batch_size_,
+                rng=rng,
                 verbose=self.verbose,
             )
 
@@ -321,32 +385,18 @@ class TabularGAN(BaseEstimator):
         work = self.batch_size_ * sum(p.numel() for p in self.generator_.parameters())
         return 1 if work < _SMALL_STEP_WORK else None
 
-    def _condition_weights(self, shares, blocks):
-        """Per condition block, a sampling weight that gives each named column its share."""
-        if not shares:
-            return None
-        names = [spec.name for spec in self.columns_]
-        blocks_of = [names[column] for column, _, _ in blocks]
-        for name, share in shares.items():
-            if name not in names or not self.columns_[names.index(name)].is_discrete:
-                raise ValueError(f"condition_shares names {name!r}, which is not a discrete column")
-            if not 0 < share <= 1:
-                raise ValueError(f"condition_shares[{name!r}] must be in (0, 1]; got {share!r}")
-        total = sum(shares.values())
-        others = [name for name in blocks_of if name not in shares]
-        if total > 1 + 1e-9:
-            raise ValueError(f"condition_shares add up to {total:g}; they must add up to at most 1")
-        # With no other blocks to take the rest, the named shares are used relative to each other.
-        rest = (1.0 - total) / len(others) if others else 0.0
-        return [float(shares.get(name, rest)) for name in blocks_of]
-
-    def _build_networks(self) -> None:
+    def _build_networks(self, rng: torch.Generator) -> None:
+        """Both networks, their initial weights drawn from ``rng``."""
         data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
-        self.generator_ = Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim).to(
-            self.device_
+        self.generator_ = build_network(
+            lambda: Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim),
+            self.device_,
+            rng,
         )
-        self.discriminator_ = Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac).to(
-            self.device_
+        self.discriminator_ = build_network(
+            lambda: Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac),
+            self.device_,
+            rng,
         )
         self.activation_ = OutputActivation(self.transformer_.spans_).to(self.device_)
 
@@ -361,10 +411,14 @@ class TabularGAN(BaseEstimator):
         conditions : dict or None, default=None
             ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
             are generated through the conditional vector (never by rejection) and carry exactly
-            these values.
+            these values; a value grouped as "other" (see ``max_categories``) conditions the
+            generator on "other". A column derived from others (a functional dependency in
+            ``constraints_``) can be a condition too, whatever its kind: its determinants are
+            conditioned on a training combination that gives the value.
         random_state : int, RandomState instance or None, default=None
-            Seed for this call; with it the output is reproducible. Without it, successive calls
-            continue one stream seeded by the constructor's ``random_state``.
+            Seed for this call; with it the output is reproducible, also when several threads
+            sample from one model at once. Without it, successive calls continue one stream
+            seeded by the constructor's ``random_state``.
         clip : bool or None, default=None
             Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
 
@@ -373,50 +427,140 @@ class TabularGAN(BaseEstimator):
         pandas.DataFrame or numpy.ndarray
             ``n`` rows with the training table's columns, order and dtypes (an array when
             ``fit`` got an array).
+
+        See Also
+        --------
+        iter_samples : The same rows, generated and returned a chunk at a time.
+        sample_to : The same rows, written to a CSV or Parquet file a chunk at a time.
         """
+        n = self._check_rows(n)
+        (rows,) = self._chunks(n, max(n, 1), conditions, random_state, clip)
+        return rows
+
+    def iter_samples(
+        self, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
+    ):
+        """Generate rows a chunk at a time, holding one chunk in memory, not ``n`` rows.
+
+        The rows do not depend on ``chunk_size``: the chunks, concatenated, equal
+        ``sample(n, conditions, random_state=random_state, clip=clip)`` whenever ``random_state``
+        is given (without it, each call draws its seed from the model's stream, as ``sample``
+        does). The arguments are checked when this method is called, before any row is made.
+
+        Parameters
+        ----------
+        n : int
+            Number of rows in all.
+        chunk_size : int, default=100_000
+            Rows per chunk; the last chunk may be shorter.
+        conditions : dict or None, default=None
+            As in :meth:`sample`: a value per discrete column, or a sequence of ``n`` values.
+        random_state : int, RandomState instance or None, default=None
+            Seed for this call, as in :meth:`sample`.
+        clip : bool or None, default=None
+            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+
+        Returns
+        -------
+        iterator of pandas.DataFrame or numpy.ndarray
+            ``ceil(n / chunk_size)`` chunks (one empty chunk when ``n`` is 0), each like
+            :meth:`sample`'s output; a DataFrame chunk's index continues from the previous one.
+
+        Examples
+        --------
+        >>> from gansynth import TabularGAN
+        >>> from gansynth.datasets import load_student_placements
+        >>> model = TabularGAN(epochs=1, verbose=False, random_state=0).fit(load_student_placements())
+        >>> [len(chunk) for chunk in model.iter_samples(250, chunk_size=100, random_state=0)]
+        [100, 100, 50]
+        """
+        n = self._check_rows(n)
+        if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool) or chunk_size < 1:
+            raise InputError(f"chunk_size must be a positive integer; got {chunk_size!r}")
+        return self._chunks(n, int(chunk_size), conditions, random_state, clip)
+
+    def sample_to(
+        self, path, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
+    ):
+        """Write ``n`` generated rows to a CSV or Parquet file, a chunk at a time.
+
+        Memory is bounded by ``chunk_size``, not by ``n``. The file is written under a temporary
+        name beside ``path`` and renamed when complete, so a failure or an interruption never
+        leaves a partial file under ``path``. With ``random_state`` given, the file holds the
+        rows ``sample(n, conditions, random_state=random_state, clip=clip)`` returns.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination: Parquet for ``.parquet`` or ``.pq`` (dtypes kept, one row group per
+            chunk), CSV otherwise; ``"-"`` writes CSV to standard output. Missing parent
+            folders are created.
+        n : int
+            Number of rows.
+        chunk_size : int, default=100_000
+            Rows generated and written at a time.
+        conditions : dict or None, default=None
+            As in :meth:`sample`.
+        random_state : int, RandomState instance or None, default=None
+            As in :meth:`sample`.
+        clip : bool or None, default=None
+            As in :meth:`sample`.
+
+        Returns
+        -------
+        pathlib.Path or str
+            The path written (``"-"`` for standard output).
+
+        Raises
+        ------
+        gansynth.io.tables.TableFileError
+            If the file cannot be written (a ``ValueError``; Parquet also needs pyarrow).
+        """
+        chunks = self.iter_samples(
+            n, chunk_size=chunk_size, conditions=conditions, random_state=random_state, clip=clip
+        )
+        frames = (pd.DataFrame(chunk) if isinstance(chunk, np.ndarray) else chunk for chunk in chunks)
+        write_table_chunks(frames, path, types_from=category_template(self.columns_))
+        return path if str(path) == "-" else Path(path)
+
+    def _check_rows(self, n) -> int:
         check_is_fitted(self, "generator_")
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"n must be a non-negative integer; got {n!r}")
-        n = int(n)
-        forced = condition_codes(conditions, n, self.columns_, self.transformer_)
+            raise InputError(f"n must be a non-negative integer; got {n!r}")
+        return int(n)
+
+    def _chunks(self, n: int, chunk_size: int, conditions, random_state, clip):
+        """Check the arguments and draw the call's seed now; return the lazy chunks."""
+        if clip is not None and not isinstance(clip, (bool, np.bool_)):
+            raise InputError(f"clip must be True, False or None; got {clip!r}")
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        raw_columns = self.transformer_.inverse_transform(*self._generate(n, forced, seed))
-        for j, codes in forced.items():
-            column, _, width = self.transformer_.condition_blocks[j]
-            if self.columns_[column].has_nan:
-                codes = np.where(codes == width - 1, -1, codes)
-            raw_columns[column] = codes
-        return self._to_output(raw_columns, self.clip if clip is None else clip)
-
-    def _generate(self, n: int, forced: dict[int, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` rows as (alphas, one-hot choices), the form ``inverse_transform`` decodes."""
-        sampler = self.condition_sampler_
-        offsets = sampler.offsets.cpu().numpy()
-        alphas, choices = [], []
+        # Conditions on a determined column become conditions on its determinants.
+        conditions = self._logic_.engine_conditions(conditions, n, np.random.default_rng([seed, 1]))
+        specs = self.transformer_.specs_
+        codes_for = condition_codes_by_rows(conditions, n, specs, self.transformer_)
+        levels_for = condition_levels_by_rows(conditions, n, specs, self.transformer_)
+        clip = self.clip if clip is None else clip
         self.generator_.eval()
-        with seeded_torch(seed, self.device_), torch.no_grad():
-            for start in range(0, n, _SAMPLE_CHUNK):
-                size = min(_SAMPLE_CHUNK, n - start)
-                if forced:
-                    cond = torch.zeros(size, sampler.dim, device=self.device_)
-                    rows = torch.arange(size, device=self.device_)
-                    for j, codes in forced.items():
-                        index = torch.as_tensor(offsets[j] + codes[start : start + size], device=self.device_)
-                        cond[rows, index] = 1.0
-                else:
-                    cond = sampler.sample_empirical(size)
-                noise = torch.randn(size, self.embedding_dim, device=self.device_)
-                chunk_alphas, chunk_choices = self.activation_.sample(self.generator_.generate(noise, cond))
-                alphas.append(chunk_alphas.cpu().numpy())
-                choices.append(chunk_choices.cpu().numpy())
-        if not alphas:
-            kinds = [span.activation for span in self.transformer_.spans_]
-            return np.zeros((0, kinds.count("tanh")), np.float32), np.zeros(
-                (0, kinds.count("softmax")), np.int64
-            )
-        return np.concatenate(alphas), np.concatenate(choices)
+        blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
+        # One numpy stream per column for the values of grouped categorical levels, apart from
+        # torch's, consumed in row order so that the rows do not depend on the chunk size.
+        level_rngs = [np.random.default_rng([seed, 2, index]) for index in range(len(specs))]
+        return self._decoded(blocks, levels_for, level_rngs, clip)
 
-    def _to_output(self, raw_columns: list[np.ndarray], clip: bool):
+    def _decoded(self, blocks, levels_for, level_rngs, clip):
+        start = 0
+        for alphas, choices in blocks:
+            stop = start + len(alphas)
+            raw_columns = self.transformer_.inverse_transform(alphas, choices, rng=level_rngs)
+            # Conditioned columns carry exactly the requested values (the code alone says only
+            # "other" for a grouped level).
+            for column, levels in levels_for(start, stop).items():
+                raw_columns[column] = levels
+            raw_columns = self._logic_.decode(raw_columns, self.transformer_.specs_, clip)
+            yield self._to_output(self._to_frame(raw_columns, clip, start))
+            start = stop
+
+    def _to_frame(self, raw_columns: list[np.ndarray], clip: bool, start: int = 0) -> pd.DataFrame:
         series = []
         for spec, raw in zip(self.columns_, raw_columns):
             if clip and not spec.is_discrete:
@@ -424,6 +568,11 @@ class TabularGAN(BaseEstimator):
             series.append(restore_column(spec, raw))
         frame = pd.concat(series, axis=1) if series else pd.DataFrame()
         frame.columns = [spec.name for spec in self.columns_]
+        if start:
+            frame.index = pd.RangeIndex(start, start + len(frame))
+        return frame
+
+    def _to_output(self, frame: pd.DataFrame):
         if self.input_format_["type"] == "ndarray":
             return frame.to_numpy(dtype=np.dtype(self.input_format_["dtype"]))
         return frame
@@ -447,7 +596,7 @@ class TabularGAN(BaseEstimator):
         try:
             return save_model(path, "TabularGAN", metadata, tensors)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise InputError(
                 f"cannot save this model: a column holds values that JSON cannot store ({exc})"
             ) from None
 

@@ -4,6 +4,11 @@
 sampler, and knows nothing about where they came from. Data-parallel training can give each
 process its own shard and sampler, wrap the networks in DistributedDataParallel, and call the
 same function.
+
+Every random draw of a step (conditions, real rows, noise, Gumbel noise, dropout masks, penalty
+weights) comes from the ``rng`` passed in, never from torch's global generator, so fits
+in several threads do not disturb each other. A data-parallel process passes its own generator,
+seeded apart from the other processes'.
 """
 
 from __future__ import annotations
@@ -33,7 +38,13 @@ class GANModules:
     penalty_weight: float = 10.0
 
 
-def train_step(modules: GANModules, data: torch.Tensor, sampler: ConditionSampler, batch_size: int):
+def train_step(
+    modules: GANModules,
+    data: torch.Tensor,
+    sampler: ConditionSampler,
+    batch_size: int,
+    rng: torch.Generator,
+):
     """One critic update (or ``discriminator_steps`` of them) and one generator update.
 
     Parameters
@@ -46,6 +57,8 @@ def train_step(modules: GANModules, data: torch.Tensor, sampler: ConditionSample
         Conditions and matching row indices for ``data``.
     batch_size : int
         Rows per step; a multiple of the critic's ``pac``.
+    rng : torch.Generator
+        The source of every random draw of the step, on ``data``'s device.
 
     Returns
     -------
@@ -56,19 +69,20 @@ def train_step(modules: GANModules, data: torch.Tensor, sampler: ConditionSample
     noise_shape = (batch_size, modules.embedding_dim)
 
     for step in range(modules.discriminator_steps):
-        cond, column, category, rows = sampler.sample_train(batch_size)
+        cond, column, category, rows = sampler.sample_train(batch_size, rng)
         # Only the last critic step's fake batch is kept with gradients: the generator update
         # reuses it, which saves one generator forward pass per step.
         with torch.set_grad_enabled(step == modules.discriminator_steps - 1):
-            raw = generator(torch.cat([torch.randn(noise_shape, device=data.device), cond], dim=1))
-            fake = activate(raw)
+            noise = torch.randn(noise_shape, device=data.device, generator=rng)
+            raw = generator(torch.cat([noise, cond], dim=1))
+            fake = activate(raw, rng)
         real_input = torch.cat([data[rows], cond], dim=1)
         fake_input = torch.cat([fake.detach(), cond], dim=1)
-        real_score, fake_score = critic(torch.cat([real_input, fake_input])).chunk(2)
+        real_score, fake_score = critic(torch.cat([real_input, fake_input]), rng).chunk(2)
         critic_loss = fake_score.mean() - real_score.mean()
         if modules.penalty_weight:
             critic_loss_total = critic_loss + gradient_penalty(
-                critic, real_input, fake_input, weight=modules.penalty_weight
+                critic, real_input, fake_input, rng, weight=modules.penalty_weight
             )
         else:
             critic_loss_total = critic_loss
@@ -77,7 +91,7 @@ def train_step(modules: GANModules, data: torch.Tensor, sampler: ConditionSample
         modules.discriminator_optimizer.step()
 
     critic.requires_grad_(False)  # skip weight gradients the generator step would throw away
-    adversarial = -critic(torch.cat([fake, cond], dim=1)).mean()
+    adversarial = -critic(torch.cat([fake, cond], dim=1), rng).mean()
     critic.requires_grad_(True)
     generator_loss = adversarial + sampler.conditional_loss(raw, column, category)
     modules.generator_optimizer.zero_grad(set_to_none=True)
@@ -93,10 +107,13 @@ def train(
     *,
     epochs: int,
     batch_size: int,
+    rng: torch.Generator,
     verbose: bool = True,
     description: str = "TabularGAN",
 ) -> pd.DataFrame:
     """Run ``epochs`` passes of ``len(data) // batch_size`` steps (at least one) each.
+
+    ``rng`` (on ``data``'s device) is the only source of randomness; it is advanced.
 
     Returns
     -------
@@ -111,7 +128,7 @@ def train(
     for epoch in progress:
         totals = torch.zeros(2, device=data.device)
         for _ in range(steps_per_epoch):
-            generator_loss, critic_loss = train_step(modules, data, sampler, batch_size)
+            generator_loss, critic_loss = train_step(modules, data, sampler, batch_size, rng)
             totals += torch.stack([generator_loss, critic_loss])
         generator_mean, critic_mean = (totals / steps_per_epoch).tolist()
         history.append((epoch, generator_mean, critic_mean))

@@ -16,11 +16,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
 from gansynth._columns import numeric_values
+from gansynth.tabular.categories import GroupedEncoder, group_levels
+from gansynth.tabular.encoded import EncodedRows
 from gansynth.tabular.layout import Span
 from gansynth.tabular.schema import ColumnSpec
 
@@ -33,6 +36,8 @@ ALPHA_SCALE = 4.0
 # two worker processes, most of it starting them (``benchmarks/results/fit_latency.md``).
 MIN_VALUES_FOR_PROCESSES = 50_000
 ALPHA_LIMIT = 0.99
+# Rows one-hot encoded at a time: a wide block's temporary stays small whatever the table's length.
+_ENCODE_CHUNK = 8_192
 
 
 def _fit_mixture(values: np.ndarray, max_modes: int, seed: int) -> tuple[list, list, list]:
@@ -146,8 +151,12 @@ class DiscreteEncoder:
         block[np.arange(len(series)), codes] = 1.0
         return block
 
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        """Category index per row, with ``-1`` for missing."""
+    def levels(self, series: pd.Series) -> np.ndarray:
+        """Category index per row, ``-1`` for missing (values already known to be seen)."""
+        return self.decode(self.codes(series))
+
+    def decode(self, codes: np.ndarray, rng=None) -> np.ndarray:
+        """Category index per row, with ``-1`` for missing (``rng`` is unused: no level is grouped)."""
         return np.where(codes == len(self.categories), -1, codes)
 
     def to_dict(self) -> dict:
@@ -178,13 +187,25 @@ class DataTransformer:
         take longer than the work.
     random_state : int
         Seed for the subsample, the mixtures and the mode draws.
+    max_categories : int or None, default=None
+        Most one-hot slots for a discrete column's values: above it, the rarer levels are
+        grouped into one "other" slot (see :mod:`gansynth.tabular.categories`). ``None`` never
+        groups.
     """
 
-    def __init__(self, max_modes: int = 10, max_rows: int = 10_000, n_jobs=None, random_state: int = 0):
+    def __init__(
+        self,
+        max_modes: int = 10,
+        max_rows: int = 10_000,
+        n_jobs=None,
+        random_state: int = 0,
+        max_categories=None,
+    ):
         self.max_modes = max_modes
         self.max_rows = max_rows
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.max_categories = max_categories
 
     def fit(self, frame: pd.DataFrame, specs: list[ColumnSpec]) -> DataTransformer:
         rng = np.random.default_rng(self.random_state)
@@ -209,12 +230,19 @@ class DataTransformer:
         self.encoders_ = [
             NumericEncoder(*fitted[spec.name], has_nan=spec.has_nan)
             if not spec.is_discrete
-            else DiscreteEncoder(spec.categories, spec.has_nan)
+            else self._discrete_encoder(frame[spec.name], spec)
             for spec in specs
         ]
+        for spec, encoder in zip(specs, self.encoders_):
+            if isinstance(encoder, GroupedEncoder):
+                warnings.warn(encoder.summary(spec.name, self.max_categories), UserWarning, stacklevel=3)
         self.specs_ = specs
         self._layout()
         return self
+
+    def _discrete_encoder(self, series: pd.Series, spec: ColumnSpec):
+        grouped = group_levels(series, spec.categories, spec.has_nan, self.max_categories)
+        return grouped if grouped is not None else DiscreteEncoder(spec.categories, spec.has_nan)
 
     def _layout(self) -> None:
         """Place every encoder's pieces in the matrix: tanh columns first, then softmax blocks by width.
@@ -263,24 +291,43 @@ class DataTransformer:
         """
         blocks = []
         for i, (encoder, columns) in enumerate(zip(self.encoders_, self.column_index_)):
-            if isinstance(encoder, DiscreteEncoder):
+            if not isinstance(encoder, NumericEncoder):
                 blocks.append((i, int(columns[0]), encoder.width))
             elif encoder.has_nan:
                 blocks.append((i, int(columns[1]), encoder.width - 1))
         return blocks
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """The encoded matrix, ``n_rows x output_dim_`` float32, every block one-hot."""
+        return self.encode_rows(frame).matrix()
+
+    def encode_rows(self, frame: pd.DataFrame) -> EncodedRows:
+        """The encoded rows, each grouped column's block held as one code per row."""
         rng = np.random.default_rng(self.random_state + 1)
-        matrix = np.empty((len(frame), self.output_dim_), dtype=np.float32)
+        coded = [isinstance(encoder, GroupedEncoder) for encoder in self.encoders_]
+        code_starts = [int(columns[0]) for columns, is_coded in zip(self.column_index_, coded) if is_coded]
+        is_dense = np.ones(self.output_dim_, dtype=bool)
+        for columns, is_coded in zip(self.column_index_, coded):
+            is_dense[columns] = not is_coded
+        dense_columns = np.flatnonzero(is_dense)
+        position = np.cumsum(is_dense) - 1  # a dense column's place in the dense part
+        dense = np.empty((len(frame), len(dense_columns)), dtype=np.float32)
+        codes = np.empty((len(frame), len(code_starts)), dtype=np.int64)
         for spec, encoder, columns in zip(self.specs_, self.encoders_, self.column_index_):
             series = frame[spec.name]
-            if isinstance(encoder, NumericEncoder):
-                matrix[:, columns] = encoder.encode(numeric_values(series, spec.kind), rng)
+            if isinstance(encoder, GroupedEncoder):
+                codes[:, code_starts.index(int(columns[0]))] = encoder.checked_codes(series)
+            elif isinstance(encoder, NumericEncoder):
+                dense[:, position[columns]] = encoder.encode(numeric_values(series, spec.kind), rng)
             else:
-                matrix[:, columns] = encoder.encode(series)
-        return matrix
+                for start in range(0, len(frame), _ENCODE_CHUNK):
+                    rows = slice(start, start + _ENCODE_CHUNK)
+                    dense[rows, position[columns]] = encoder.encode(series.iloc[rows])
+        return EncodedRows(
+            torch.from_numpy(dense), dense_columns, torch.from_numpy(codes), code_starts, self.output_dim_
+        )
 
-    def inverse_transform(self, alphas: np.ndarray, choices: np.ndarray) -> list[np.ndarray]:
+    def inverse_transform(self, alphas: np.ndarray, choices: np.ndarray, rng=None) -> list[np.ndarray]:
         """Decode generator output given as alphas and one-hot choices.
 
         Parameters
@@ -289,18 +336,24 @@ class DataTransformer:
             The tanh columns, in matrix order.
         choices : numpy.ndarray of shape (n_rows, n_softmax_spans)
             The chosen index within every one-hot block, blocks in matrix order.
+        rng : numpy.random.Generator, list of them or None, default=None
+            Draws the value of each "other" row of a grouped column: one generator for all
+            columns, or one per column (a streamed sample passes one per column, so that its rows
+            do not depend on the chunk size); ``None`` seeds one from ``random_state``.
 
         Returns
         -------
         list of numpy.ndarray
             Per column: float values (NaN for missing) or category codes (-1 for missing).
         """
+        rng = np.random.default_rng(self.random_state + 2) if rng is None else rng
+        streams = rng if isinstance(rng, list) else [rng] * len(self.encoders_)
         decoded = []
-        for encoder, (alpha_slot, block_slot) in zip(self.encoders_, self.slots_):
+        for encoder, (alpha_slot, block_slot), stream in zip(self.encoders_, self.slots_, streams):
             if isinstance(encoder, NumericEncoder):
                 decoded.append(encoder.decode(alphas[:, alpha_slot], choices[:, block_slot]))
             else:
-                decoded.append(encoder.decode(choices[:, block_slot]))
+                decoded.append(encoder.decode(choices[:, block_slot], stream))
         return decoded
 
     def to_dict(self) -> dict:
@@ -314,9 +367,14 @@ class DataTransformer:
     @classmethod
     def from_dict(cls, data: dict, specs: list[ColumnSpec]) -> DataTransformer:
         transformer = cls(data["max_modes"], data["max_rows"], None, data["random_state"])
-        transformer.encoders_ = [encoder_from_dict(enc) for enc in data["encoders"]]
-        if len(transformer.encoders_) != len(specs):
+        if len(data["encoders"]) != len(specs):
             raise ValueError("the number of encoders does not match the number of columns")
+        transformer.encoders_ = [
+            GroupedEncoder.from_dict(enc, spec.categories)
+            if enc["type"] == "grouped"
+            else encoder_from_dict(enc)
+            for enc, spec in zip(data["encoders"], specs)
+        ]
         transformer.specs_ = specs
         transformer._layout()
         return transformer
