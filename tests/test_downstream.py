@@ -79,6 +79,8 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
     assert "PARTIAL" not in text and "status: **complete**" in text
     assert "Wilcoxon signed-rank" in text and "vs **SMOTE**" in text and "vs **none**" in text
     assert "Friedman test" in text
+    assert "At thresholds tuned on the training rows" in text
+    assert "by the training set's real minority rows" in text
     for plot in ("mini_ranks.png", "mini_gain.png", "mini_learning_curves.png"):
         assert (tmp_path / plot).stat().st_size > 1000
 
@@ -256,3 +258,34 @@ def test_tuned_threshold_metrics_are_reported():
     assert rows[0]["status"] == "ok"
     assert rows[0]["balanced_accuracy_tuned"] >= rows[0]["balanced_accuracy"] - 0.1
     assert 0 < rows[0]["f1_minority_tuned"] <= 1
+
+
+def test_minority_size_breakdown_pairs_each_run_with_none():
+    from benchmarks._report import minority_size_table
+
+    def run_row(augmenter, split, minority, pr_auc):
+        return dict(
+            dataset="d",
+            setting="natural",
+            split=split,
+            classifier="logreg",
+            augmenter=augmenter,
+            n_train_minority=minority,
+            pr_auc=pr_auc,
+        )
+
+    ok = pd.DataFrame(
+        [
+            run_row("none", 0, 4, 0.50),
+            run_row("SMOTE", 0, 4, 0.60),  # gain +0.10, bin 2-5
+            run_row("none", 1, 30, 0.40),
+            run_row("SMOTE", 1, 30, 0.30),  # gain -0.10, bin 16-40
+            run_row("none", 2, 35, 0.20),
+            run_row("SMOTE", 2, 35, 0.25),  # gain +0.05, bin 16-40
+        ]
+    )
+    table = minority_size_table(ok, ["none", "SMOTE"])
+    assert table.loc[("2–5", "logreg"), "SMOTE"] == pytest.approx(0.10)
+    assert table.loc[("16–40", "logreg"), "SMOTE"] == pytest.approx(-0.025)
+    assert table.loc[("16–40", "logreg"), "runs of none"] == 2
+    assert ("6–15", "logreg") not in table.index
