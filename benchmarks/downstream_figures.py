@@ -1,4 +1,4 @@
-"""The downstream figures that the README and the docs quote, recomputed from ``downstream_runs.csv``.
+"""The downstream figures that the README and the docs quote, recomputed from a run CSV.
 
 ``downstream_notes.md`` was written by hand from the same CSV; these are the same statistics
 computed by code (PR-AUC averaged over the splits of each block of dataset x setting x
@@ -7,12 +7,13 @@ GROUP ``imbalanced`` or ``low-data``:
 
 - ``GROUP.blocks``, ``GROUP.datasets``: blocks where the main augmenters (those of
   ``PRESENTATION_ORDER`` in the runs: nine in the committed run) all ran, and their datasets;
-- ``GROUP.rank.AUGMENTER``: mean PR-AUC rank (1 = best) of the nine over those blocks;
+- ``GROUP.rank.AUGMENTER``: mean PR-AUC rank (1 = best) of those augmenters over those blocks;
 - ``GROUP.AUGMENTER.vs.REFERENCE.STAT``, STAT one of ``delta`` (mean PR-AUC difference),
   ``wins``, ``blocks``, ``p`` (Wilcoxon signed-rank), over the blocks both cover, for any
-  augmenter against ``REFERENCES``: ``none``, ``SMOTE``, ``RandomOverSampler``, ``CTGAN``,
-  ``GANOversampler`` and ``old_default``, the default when the variants were run (one training
-  step per row: the ``[short training]`` rows where the length rule changed them);
+  augmenter against ``REFERENCES``: ``none``, ``class weights``, ``SMOTE``,
+  ``RandomOverSampler``, ``CTGAN``, ``GANOversampler`` and ``old_default``, the default when
+  the variants were run (one training step per row: the ``[short training]`` rows where the
+  length rule changed them);
 - ``heldout.GROUP.AUGMENTER.vs.REFERENCE.STAT``: the same on the four tables that played little or
   no part in choosing GANOversampler's defaults (``HELD_OUT``);
 - ``GROUP.gain.AUGMENTER.dataset.DATASET`` and ``GROUP.gain.AUGMENTER.classifier.CLASSIFIER``: mean
@@ -21,7 +22,8 @@ GROUP ``imbalanced`` or ``low-data``:
 - ``epochs1500.gain.DATASET``, ``epochs1500.minority_rows.DATASET``: natural setting,
   ``GANOversampler[epochs=1500]`` against ``old_default``, and the training minority size.
 
-``python -m benchmarks figures --keys downstream_runs.csv`` lists them all.
+The full profile's ``downstream_runs.csv`` and the reduced profile's ``baselines_runs.csv`` are read
+alike; ``python -m benchmarks figures --keys downstream_runs.csv`` lists the keys.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pandas as pd
 from ._report import block_means, load_results, wilcoxon_row
 from .downstream import MAIN_GAN, PRESENTATION_ORDER
 
-REFERENCES = ("none", "SMOTE", "RandomOverSampler", "CTGAN", "GANOversampler", "old_default")
+REFERENCES = ("none", "class weights", "SMOTE", "RandomOverSampler", "CTGAN", "GANOversampler", "old_default")
 HELD_OUT = ("adult", "credit_data", "wilt", "mammography")
 _LONG, _SHORT = f"{MAIN_GAN}[epochs=1500]", f"{MAIN_GAN}[short training]"
 
