@@ -210,9 +210,10 @@ def minority_size_table(ok: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """
     keys = ["dataset", "setting", "split", "classifier"]
     none = ok[ok["augmenter"] == "none"].set_index(keys)
-    if none.empty:
+    others = ok[ok["augmenter"] != "none"]
+    if none.empty or others.empty:  # e.g. every other augmenter failed
         return pd.DataFrame()
-    runs = ok[ok["augmenter"] != "none"].join(
+    runs = others.join(
         none[["pr_auc", "n_train_minority"]].rename(columns=lambda c: f"none_{c}"), on=keys, how="inner"
     )
     runs = runs.assign(gain=runs["pr_auc"] - runs["none_pr_auc"])
