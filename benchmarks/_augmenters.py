@@ -9,6 +9,10 @@ which avoids conditional rejection sampling) and asked for exactly the missing r
 New augmenters plug in by name: add a factory to ``_FACTORIES`` (name -> callable returning an
 ``augment(X, y, random_state)`` function). ``GANOversampler`` variants are included automatically
 once ``gansynth.GANOversampler`` is importable.
+
+The methods ``gansynth compare`` offers too (none, class weights, RandomOverSampler, SMOTE,
+GANOversampler, AugmentedClassifierCV) come from ``gansynth.comparison.methods``; this module adds
+the benchmark-only ones (ADASYN, BorderlineSMOTE, SDV's synthesizers, TabularGAN on the minority).
 """
 
 from __future__ import annotations
@@ -19,6 +23,17 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+
+from gansynth.comparison.methods import (
+    Method,
+    categorical_columns,
+    gan_oversampler,
+    impute,
+    neighbours,
+    no_resampling,
+    random_oversampler,
+    smote_family,
+)
 
 Augment = Callable[[pd.DataFrame, np.ndarray, int], tuple[pd.DataFrame, np.ndarray]]
 
@@ -38,42 +53,33 @@ class AugmenterSpec:
     def build(self) -> Augment:
         return self.factory(**self.options)
 
+    def method(self) -> Method:
+        """The library's view of this augmenter: how it changes the training rows or the classifier."""
+        base = self.name.split("[", 1)[0]
+        if base in ("none", "class weights"):
+            return Method(self.name, balanced=base == "class weights")
+        if base == "AugmentedClassifierCV":
+            own = {k: v for k, v in self.options.items() if k in ("cv", "amounts")}
+            gan = {k: v for k, v in self.options.items() if k not in own}
+            return Method(self.name, augmented_cv=own, gan_params=gan)
+        if base == "GANOversampler":
+            return Method(self.name, augment=self.build(), gan_params=dict(self.options))
+        return Method(self.name, augment=self.build())
+
 
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
 
 
-def _categorical_columns(X: pd.DataFrame) -> list[str]:
-    return [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-
-
-def impute(X: pd.DataFrame) -> pd.DataFrame:
-    """Median for numeric columns, most frequent value for categorical ones; dtypes are kept."""
-    out = X.copy()
-    for column in out.columns:
-        if not out[column].isna().any():
-            continue
-        if pd.api.types.is_numeric_dtype(out[column]):
-            fill = out[column].median()
-            fill = 0.0 if np.isnan(fill) else fill
-        else:
-            modes = out[column].mode(dropna=True)
-            fill = modes.iloc[0] if len(modes) else None
-        if fill is not None:
-            out[column] = out[column].fillna(fill)
-    return out
+_categorical_columns = categorical_columns
 
 
 def _minority_size(y: np.ndarray) -> int:
     return int(np.sum(y == 1))
 
 
-def _neighbours(y: np.ndarray, wanted: int = 5) -> int:
-    n_min = _minority_size(y)
-    if n_min < 2:
-        raise ValueError(f"minority class has {n_min} row(s); k-NN oversampling needs at least 2")
-    return min(wanted, n_min - 1)
+_neighbours = neighbours
 
 
 def _missing_rows(y: np.ndarray) -> int:
@@ -94,39 +100,16 @@ def _append(X, y, synthetic: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _none() -> Augment:
-    def augment(X, y, random_state):
-        return X, y
-
-    return augment
+    return no_resampling
 
 
 def _random_oversampler() -> Augment:
-    def augment(X, y, random_state):
-        from imblearn.over_sampling import RandomOverSampler
-
-        return RandomOverSampler(random_state=random_state).fit_resample(X, y)
-
-    return augment
+    return random_oversampler
 
 
 def _smote_family() -> Augment:
     """SMOTE, SMOTENC or SMOTEN, whichever fits the column kinds."""
-
-    def augment(X, y, random_state):
-        from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
-
-        X = impute(X)
-        k = _neighbours(y)
-        categorical = _categorical_columns(X)
-        if not categorical:
-            sampler = SMOTE(k_neighbors=k, random_state=random_state)
-        elif len(categorical) == X.shape[1]:
-            sampler = SMOTEN(k_neighbors=k, random_state=random_state)
-        else:
-            sampler = SMOTENC(categorical_features=categorical, k_neighbors=k, random_state=random_state)
-        return sampler.fit_resample(X, y)
-
-    return augment
+    return smote_family
 
 
 def _numeric_only(make_sampler: Callable[[np.ndarray, int], object]) -> Augment:
@@ -238,26 +221,7 @@ def _seed_everything(random_state: int) -> None:
 def _gan_oversampler(**params) -> Augment:
     """GANOversampler with ``params``: the sampler's own options go to the sampler, the rest to a
     clone of its default generator (``epochs=1500`` trains every GAN 1500 epochs)."""
-
-    def augment(X, y, random_state):
-        from sklearn.base import clone
-
-        from gansynth import GANOversampler
-        from gansynth.sampling.tabular import default_generator
-
-        generator = clone(default_generator())
-        own = set(GANOversampler().get_params(deep=False)) - set(generator.get_params())
-        unknown = sorted(set(params) - own - set(generator.get_params()))
-        if unknown:  # a variant whose options are ignored would silently equal the default
-            raise TypeError(f"GANOversampler and TabularGAN accept neither of {unknown}")
-        generator.set_params(**{k: v for k, v in params.items() if k not in own})
-        sampler = GANOversampler(
-            generator=generator, random_state=random_state, **{k: v for k, v in params.items() if k in own}
-        )
-        X_res, y_res = sampler.fit_resample(X, y)
-        return X_res, np.asarray(y_res)
-
-    return augment
+    return gan_oversampler(**params)
 
 
 def _tabular_gan_minority() -> Augment:
@@ -312,6 +276,10 @@ _FACTORIES: dict[str, tuple[Callable[..., Augment], int]] = {
     "CTGAN": (partial(_sdv, "ctgan"), GENERATOR),
     "TVAE": (partial(_sdv, "tvae"), GENERATOR),
     "GANOversampler": (_gan_oversampler, GENERATOR),
+    # Not resamplers: class weights change the classifier's loss; AugmentedClassifierCV wraps the
+    # classifier and fits its own GANs (their rows never reach the cell's shared training set).
+    "class weights": (_none, CHEAP),
+    "AugmentedClassifierCV": (_none, GENERATOR),
     "TabularGAN-minority": (_tabular_gan_minority, GENERATOR),
 }
 

@@ -9,7 +9,8 @@ A figure is named by a results file and a key into it:
   the cell is the figure: ``0.659 ± 0.002`` gives 0.659);
 - ``NAME.md`` / ``NAME.txt`` without ``::``: the first number after the first occurrence of the
   key's text on its line (``run from the repository root;`` in a command line);
-- a file in ``COMPUTED``: figures recomputed from it by a function (``downstream_runs.csv``).
+- a file in ``COMPUTED``: figures recomputed from it by a function (``downstream_runs.csv``,
+  ``baselines_runs.csv``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 # Results files whose figures are computed, not read: file name -> "module:function", a function
 # from the file's path to {key: value}.
-COMPUTED = {"downstream_runs.csv": "benchmarks.downstream_figures:figures"}
+COMPUTED = {
+    "downstream_runs.csv": "benchmarks.downstream_figures:figures",
+    "baselines_runs.csv": "benchmarks.downstream_figures:figures",  # the reduced profile's runs
+}
 
 # A number as pages and results write it: optional sign (ASCII or Unicode minus), thousands
 # separators, decimals, exponent. Not part of a word or of a longer number.

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gansynth.comparison.statistics import wilcoxon_row
+
 from ._cells import setting_group
 from ._classifiers import METRICS
 
@@ -20,6 +22,12 @@ BLOCK = ["dataset", "setting", "classifier"]
 # Augmenters present in no more than this share of blocks are kept out of the rank table (ranking them
 # on a subset would compare different problems); they still get paired tests on what they cover.
 RANK_COVERAGE = 0.5
+# Paired PR-AUC tests are against these, where they ran: the old rival, doing nothing, and the
+# baseline the literature asks for.
+REFERENCES = ("SMOTE", "none", "class weights")
+TUNED_METRICS = {"f1_minority_tuned": "minority F1", "balanced_accuracy_tuned": "balanced accuracy"}
+# Bins of the training set's real minority rows for the breakdown by minority size.
+MINORITY_BINS = [(2, 5), (6, 15), (16, 40), (41, 100), (101, None)]
 
 
 def load_results(csv_path) -> pd.DataFrame:
@@ -58,31 +66,6 @@ def friedman_line(means: pd.DataFrame, ranked: list[str]) -> str:
         f"Friedman test over these {len(ranked)} augmenters and {len(complete)} blocks: "
         f"χ² = {statistic:.2f}, p = {p_value:.2g}."
     )
-
-
-def wilcoxon_row(means: pd.DataFrame, augmenter: str, reference: str) -> dict | None:
-    """Paired comparison of ``augmenter`` against ``reference`` over the blocks both cover."""
-    from scipy.stats import wilcoxon
-
-    if augmenter not in means or reference not in means or augmenter == reference:
-        return None
-    pair = means[[augmenter, reference]].dropna()
-    if pair.empty:
-        return None
-    diff = pair[augmenter] - pair[reference]
-    wins, losses = int((diff > 0).sum()), int((diff < 0).sum())
-    p_value = float("nan")
-    if (diff != 0).sum() >= 1:
-        p_value = float(wilcoxon(diff, zero_method="wilcox", alternative="two-sided").pvalue)
-    return {
-        "n": len(pair),
-        "mean_diff": diff.mean(),
-        "median_diff": diff.median(),
-        "wins": wins,
-        "ties": len(pair) - wins - losses,
-        "losses": losses,
-        "p": p_value,
-    }
 
 
 def _fmt(value, digits=3) -> str:
@@ -160,31 +143,95 @@ def summary_section(ok: pd.DataFrame, group: str, order: list[str]) -> list[str]
         if head_to_head:
             lines += [_markdown(pd.DataFrame(head_to_head).fillna("–")), ""]
 
-    for reference in ("SMOTE", "none"):
-        tests = []
-        for augmenter in order:
-            result = wilcoxon_row(means, augmenter, reference)
-            if result is None:
-                continue
-            tests.append(
-                {
-                    "augmenter": augmenter,
-                    "blocks": result["n"],
-                    "mean ΔPR-AUC": _fmt(result["mean_diff"], 4),
-                    "median ΔPR-AUC": _fmt(result["median_diff"], 4),
-                    "wins/ties/losses": f"{result['wins']}/{result['ties']}/{result['losses']}",
-                    "Wilcoxon p": _fmt(result["p"], 4),
-                }
-            )
-        if tests:
-            lines += [
-                f"Wilcoxon signed-rank on block-mean PR-AUC, vs **{reference}** "
-                f"(Δ = augmenter − {reference}):",
-                "",
-                _markdown(pd.DataFrame(tests)),
-                "",
-            ]
+    for reference in REFERENCES:
+        lines += _paired_table(means, order, reference)
+    lines += _tuned_threshold_tests(part, order)
     return lines
+
+
+def _paired_table(means: pd.DataFrame, order: list[str], reference: str) -> list[str]:
+    tests = []
+    for augmenter in order:
+        result = wilcoxon_row(means, augmenter, reference)
+        if result is None:
+            continue
+        tests.append(
+            {
+                "augmenter": augmenter,
+                "blocks": result["n"],
+                "mean ΔPR-AUC": _fmt(result["mean_diff"], 4),
+                "median ΔPR-AUC": _fmt(result["median_diff"], 4),
+                "wins/ties/losses": f"{result['wins']}/{result['ties']}/{result['losses']}",
+                "Wilcoxon p": _fmt(result["p"], 4),
+            }
+        )
+    if not tests:
+        return []
+    return [
+        f"Wilcoxon signed-rank on block-mean PR-AUC, vs **{reference}** (Δ = augmenter − {reference}):",
+        "",
+        _markdown(pd.DataFrame(tests)),
+        "",
+    ]
+
+
+def _tuned_threshold_tests(part: pd.DataFrame, order: list[str]) -> list[str]:
+    """Paired tests against ``none`` of the metrics at thresholds tuned on training rows."""
+    metrics = [m for m in TUNED_METRICS if m in part and part[m].notna().any()]
+    means = {m: block_means(part, m) for m in metrics}
+    rows = []
+    for augmenter in order:
+        results = {m: wilcoxon_row(means[m], augmenter, "none") for m in metrics}
+        if not metrics or any(r is None for r in results.values()):
+            continue
+        row = {"augmenter": augmenter, "blocks": next(iter(results.values()))["n"]}
+        for metric, result in results.items():
+            name = TUNED_METRICS[metric]
+            row[f"Δ {name}"] = _fmt(result["mean_diff"], 4)
+            row[f"wins/losses ({name})"] = f"{result['wins']}/{result['losses']}"
+            row[f"p ({name})"] = _fmt(result["p"], 4)
+        rows.append(row)
+    if not rows:
+        return []
+    return [
+        "At thresholds tuned on the training rows (each method's own), Wilcoxon signed-rank on block "
+        "means vs **none** (Δ = augmenter − none):",
+        "",
+        _markdown(pd.DataFrame(rows)),
+        "",
+    ]
+
+
+def minority_size_table(ok: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Mean PR-AUC gain over ``none`` per run, by the training set's real minority rows and classifier.
+
+    Each run is paired with ``none`` on the same dataset, setting, split and classifier; all
+    settings count (the minority size is what the settings change).
+    """
+    keys = ["dataset", "setting", "split", "classifier"]
+    none = ok[ok["augmenter"] == "none"].set_index(keys)
+    others = ok[ok["augmenter"] != "none"]
+    if none.empty or others.empty:  # e.g. every other augmenter failed
+        return pd.DataFrame()
+    runs = others.join(
+        none[["pr_auc", "n_train_minority"]].rename(columns=lambda c: f"none_{c}"), on=keys, how="inner"
+    )
+    runs = runs.assign(gain=runs["pr_auc"] - runs["none_pr_auc"])
+    labels = [f"{low}–{high}" if high else f"{low}+" for low, high in MINORITY_BINS]
+    edges = [low - 0.5 for low, _ in MINORITY_BINS] + [np.inf]
+    runs["minority rows"] = pd.cut(runs["none_n_train_minority"], edges, labels=labels)
+    none_bins = pd.cut(none["n_train_minority"], edges, labels=labels)
+    counts = none.groupby([none_bins, none.index.get_level_values("classifier")], observed=True).size()
+    table = runs.pivot_table(
+        index=["minority rows", "classifier"],
+        columns="augmenter",
+        values="gain",
+        aggfunc="mean",
+        observed=True,
+    )
+    table = table[[a for a in order if a in table]]
+    table.insert(0, "runs of none", counts.reindex(table.index).fillna(0).astype(int))
+    return table
 
 
 def gain_table(ok: pd.DataFrame, order: list[str], group: str) -> pd.DataFrame:
@@ -343,6 +390,19 @@ def write_report(
             f"### PR-AUC gain over no augmentation per dataset ({group} settings)",
             "",
             "Mean over that group's settings, classifiers and splits; positive = augmentation helped.",
+            "",
+            _markdown(shown),
+            "",
+        ]
+
+    by_size = minority_size_table(ok, order)
+    if not by_size.empty:
+        shown = by_size.map(lambda v: v if isinstance(v, (int, np.integer)) else _fmt(v, 3)).reset_index()
+        lines += [
+            "### PR-AUC gain over no augmentation by the training set's real minority rows",
+            "",
+            "Every setting; each run paired with no augmentation on the same dataset, setting, split and "
+            "classifier; mean gain, positive = augmentation helped.",
             "",
             _markdown(shown),
             "",

@@ -18,6 +18,7 @@ import csv
 import os
 import shlex
 import sys
+import tempfile
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -67,6 +68,9 @@ class Profile:
 
 
 _CHEAP = {"none": {}, "RandomOverSampler": {}, "SMOTE": {}, "ADASYN": {}, "BorderlineSMOTE": {}}
+# The baselines the literature asks for (class weights; thresholds tuned by CV are reported for
+# every method) and the CV-chosen augmentation.
+_BASELINES = {"class weights": {}}
 
 PROFILES = {
     "quick": Profile(
@@ -75,8 +79,20 @@ PROFILES = {
         settings=("natural", "ratio_1:100", "n_100"),
         classifiers=("logreg", "hist_gb"),
         n_splits=2,
-        augmenters={**_CHEAP, "GaussianCopula": {}},
-        gan_variants={"GANOversampler": {"epochs": 5}},
+        augmenters={**_CHEAP, **_BASELINES, "GaussianCopula": {}},
+        gan_variants={"GANOversampler": {"epochs": 5}, "AugmentedClassifierCV": {"epochs": 5}},
+    ),
+    # What fits a shared 2-core machine in a few hours with the GAN methods: the methods of
+    # `gansynth compare` on the five small tables, two imbalanced and two low-data settings,
+    # three splits, two classifiers (benchmarks/results/baselines.md).
+    "reduced": Profile(
+        "reduced",
+        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level"),
+        settings=("natural", "ratio_1:100", "n_100", "n_250"),
+        classifiers=("logreg", "hist_gb"),
+        n_splits=3,
+        augmenters={"none": {}, "RandomOverSampler": {}, "SMOTE": {}, **_BASELINES},
+        gan_variants={"GANOversampler": {}, "AugmentedClassifierCV": {}},
     ),
     "full": Profile(
         "full",
@@ -85,12 +101,13 @@ PROFILES = {
         classifiers=("logreg", "random_forest", "hist_gb", "mlp"),
         n_splits=5,
         # SDV defaults (300 epochs) as a user would run them.
-        augmenters={**_CHEAP, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
+        augmenters={**_CHEAP, **_BASELINES, "GaussianCopula": {}, "CTGAN": {}, "TVAE": {}},
         # GANOversampler's default: one GAN per class on its rows alone, and of twice the rows
         # needed the half a classifier finds most typical of the class. [joint...] train one
         # class-conditional GAN on all rows (the default until per-class GANs measured better).
         gan_variants={
             "GANOversampler": {},
+            "AugmentedClassifierCV": {},
             "GANOversampler[unfiltered]": {"quality_filter": None},
             "GANOversampler[joint]": {"per_class": False},
             "GANOversampler[joint+unfiltered]": {"per_class": False, "quality_filter": None},
@@ -109,8 +126,11 @@ PROFILES = {
 }
 
 MAIN_GAN = "GANOversampler"  # the default configuration; other gan_variants are variants of it
+# The default configuration and the CV-chosen one; other gan_variants are variants of them.
+MAIN_GANS = (MAIN_GAN, "AugmentedClassifierCV")
 PRESENTATION_ORDER = [
     "none",
+    "class weights",
     "RandomOverSampler",
     "SMOTE",
     "ADASYN",
@@ -119,6 +139,7 @@ PRESENTATION_ORDER = [
     "CTGAN",
     "TVAE",
     "GANOversampler",
+    "AugmentedClassifierCV",
 ]
 
 
@@ -188,12 +209,15 @@ def run(
     include_gan: bool | None = None,
     time_budget_s: float | None = None,
     report_profile: Profile | None = None,
+    cache_dir: str | None = None,
     log=print,
 ) -> Path:
     """Run (or resume) the profile, checkpointing to ``<out_dir>/<stem>_runs.csv``; returns the report path.
 
     ``report_profile`` (default: ``profile``) is what the report counts as planned, so a run
     restricted to some datasets or augmenters still reports coverage of the whole profile.
+    ``cache_dir`` keeps the GAN draws GANOversampler's threshold tuning and AugmentedClassifierCV
+    share (see ``run_cell``); None shares nothing.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -217,10 +241,12 @@ def run(
             if deadline and time.monotonic() > deadline:
                 log("time budget reached; stopping (rerun to resume)")
                 break
-            _append_rows(csv_path, run_cell(cell, loader, specs[cell.augmenter], profile.classifiers))
+            _append_rows(
+                csv_path, run_cell(cell, loader, specs[cell.augmenter], profile.classifiers, cache_dir)
+            )
             finished += 1
     else:
-        finished = _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log)
+        finished = _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log, cache_dir)
     log(f"{finished} cells run this time")
 
     return report(report_profile or profile, loader, out_dir, stem=stem, include_gan=include_gan)
@@ -237,7 +263,7 @@ def report(
     done = done_keys(out_dir / f"{stem}_runs.csv")
     # The main grid is every augmenter but the GANOversampler variants, which are run on the
     # subsets where they answer a question; their coverage is reported apart.
-    is_main = {c.augmenter: c.augmenter in profile.augmenters or c.augmenter == MAIN_GAN for c in cells}
+    is_main = {c.augmenter: c.augmenter in profile.augmenters or c.augmenter in MAIN_GANS for c in cells}
     main = [c for c in cells if is_main[c.augmenter]]
     variants = [c for c in cells if not is_main[c.augmenter]]
     commands_file = out_dir / f"{stem}_commands.txt"
@@ -256,7 +282,7 @@ def report(
     )
 
 
-def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log) -> int:
+def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log, cache_dir) -> int:
     import multiprocessing
 
     finished = 0
@@ -268,9 +294,10 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
         while queue or running:
             while queue and len(running) < 2 * jobs and not (deadline and time.monotonic() > deadline):
                 cell = queue.pop(0)
-                running[pool.submit(run_cell, cell, loader, specs[cell.augmenter], profile.classifiers)] = (
-                    cell
+                future = pool.submit(
+                    run_cell, cell, loader, specs[cell.augmenter], profile.classifiers, cache_dir
                 )
+                running[future] = cell
             if not running:
                 log("time budget reached; stopping (rerun to resume)")
                 break
@@ -335,8 +362,14 @@ def _header(
         "most-frequent imputation, with k_neighbors shrunk to minority size − 1; ADASYN and "
         "BorderlineSMOTE run on one-hot encoded categoricals, decoded by arg-max. SDV synthesizers "
         "(GaussianCopula, CTGAN, TVAE; SDV defaults) are fitted on the minority rows only and sampled to "
-        "the missing count. Classifiers share one preprocessing (impute, scale, one-hot); F1, balanced "
-        "accuracy and G-mean use the 0.5 threshold; PR-AUC is average precision. The multi-class hpc_data "
+        'the missing count. `class weights`: no resampling, classes weighted as `class_weight="balanced"` '
+        "(balanced sample weights for the MLP). `AugmentedClassifierCV`: each classifier wrapped, choosing "
+        "by inner CV on the training rows (average precision) how much of GANOversampler's output to add, "
+        "none included. Classifiers share one preprocessing (impute, scale, one-hot); F1, balanced "
+        "accuracy and G-mean use the 0.5 threshold, and `*_tuned` the threshold that maximised that metric "
+        "on held-out training rows: 3 stratified folds of the training rows (fewer for a smaller minority), "
+        "the method applied to each fold's training part (resampling and GANs included), as "
+        "TunedThresholdClassifierCV tunes it. PR-AUC is average precision. The multi-class hpc_data "
         "is binarised as class L (minority) vs the rest.",
         "",
     ]
@@ -370,6 +403,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     )
     parser.add_argument("--no-gan", action="store_true", help="leave GANOversampler out even if importable")
     parser.add_argument("--report-only", action="store_true", help="rebuild the report from the existing CSV")
+    parser.add_argument(
+        "--cache-dir",
+        default=str(Path(tempfile.gettempdir()) / "gansynth-downstream-cache"),
+        help="GAN draws shared by GANOversampler's threshold tuning and AugmentedClassifierCV",
+    )
     return parser
 
 
@@ -419,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         profile = replace(profile, n_splits=args.splits)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(var, "1")  # inherited by spawned workers before numpy loads
-    stem = "downstream" if profile.name == "full" else f"downstream_{profile.name}"
+    stem = {"full": "downstream", "reduced": "baselines"}.get(profile.name, f"downstream_{profile.name}")
     loader = RegistryLoader(str(Path(args.data_dir).resolve()))
     include_gan = False if args.no_gan else None
     report_profile = replace(PROFILES[args.profile], n_splits=profile.n_splits)
@@ -439,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             include_gan=include_gan,
             time_budget_s=args.time_budget * 60 if args.time_budget else None,
             report_profile=report_profile,
+            cache_dir=args.cache_dir,
         )
     print(f"report: {path}")
     return 0

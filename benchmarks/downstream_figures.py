@@ -1,18 +1,19 @@
-"""The downstream figures that the README and the docs quote, recomputed from ``downstream_runs.csv``.
+"""The downstream figures that the README and the docs quote, recomputed from a run CSV.
 
 ``downstream_notes.md`` was written by hand from the same CSV; these are the same statistics
 computed by code (PR-AUC averaged over the splits of each block of dataset x setting x
 classifier), so that every quoted figure is checked against the runs themselves. Keys, with
 GROUP ``imbalanced`` or ``low-data``:
 
-- ``GROUP.blocks``, ``GROUP.datasets``: blocks where the nine main augmenters all ran, and their
-  datasets;
-- ``GROUP.rank.AUGMENTER``: mean PR-AUC rank (1 = best) of the nine over those blocks;
+- ``GROUP.blocks``, ``GROUP.datasets``: blocks where the main augmenters (those of
+  ``PRESENTATION_ORDER`` in the runs: nine in the committed run) all ran, and their datasets;
+- ``GROUP.rank.AUGMENTER``: mean PR-AUC rank (1 = best) of those augmenters over those blocks;
 - ``GROUP.AUGMENTER.vs.REFERENCE.STAT``, STAT one of ``delta`` (mean PR-AUC difference),
   ``wins``, ``blocks``, ``p`` (Wilcoxon signed-rank), over the blocks both cover, for any
-  augmenter against ``REFERENCES``: ``none``, ``SMOTE``, ``RandomOverSampler``, ``CTGAN``,
-  ``GANOversampler`` and ``old_default``, the default when the variants were run (one training
-  step per row: the ``[short training]`` rows where the length rule changed them);
+  augmenter against ``REFERENCES``: ``none``, ``class weights``, ``SMOTE``,
+  ``RandomOverSampler``, ``CTGAN``, ``GANOversampler`` and ``old_default``, the default when
+  the variants were run (one training step per row: the ``[short training]`` rows where the
+  length rule changed them);
 - ``heldout.GROUP.AUGMENTER.vs.REFERENCE.STAT``: the same on the four tables that played little or
   no part in choosing GANOversampler's defaults (``HELD_OUT``);
 - ``GROUP.gain.AUGMENTER.dataset.DATASET`` and ``GROUP.gain.AUGMENTER.classifier.CLASSIFIER``: mean
@@ -21,7 +22,8 @@ GROUP ``imbalanced`` or ``low-data``:
 - ``epochs1500.gain.DATASET``, ``epochs1500.minority_rows.DATASET``: natural setting,
   ``GANOversampler[epochs=1500]`` against ``old_default``, and the training minority size.
 
-``python -m benchmarks figures --keys downstream_runs.csv`` lists them all.
+The full profile's ``downstream_runs.csv`` and the reduced profile's ``baselines_runs.csv`` are read
+alike; ``python -m benchmarks figures --keys downstream_runs.csv`` lists the keys.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pandas as pd
 from ._report import block_means, load_results, wilcoxon_row
 from .downstream import MAIN_GAN, PRESENTATION_ORDER
 
-REFERENCES = ("none", "SMOTE", "RandomOverSampler", "CTGAN", "GANOversampler", "old_default")
+REFERENCES = ("none", "class weights", "SMOTE", "RandomOverSampler", "CTGAN", "GANOversampler", "old_default")
 HELD_OUT = ("adult", "credit_data", "wilt", "mammography")
 _LONG, _SHORT = f"{MAIN_GAN}[epochs=1500]", f"{MAIN_GAN}[short training]"
 
@@ -65,14 +67,15 @@ def figures(csv_path: Path) -> dict[str, float]:
 
 
 def _main_grid(means: pd.DataFrame, group: str) -> dict[str, float]:
-    complete = means[PRESENTATION_ORDER].dropna()
+    main = [a for a in PRESENTATION_ORDER if a in means]  # runs made before an augmenter was added lack it
+    complete = means[main].dropna()
     values = {
         f"{group}.blocks": len(complete),
         f"{group}.datasets": complete.index.get_level_values("dataset").nunique(),
     }
     ranks = complete.rank(axis=1, ascending=False, method="average").mean()
     values.update({f"{group}.rank.{name}": rank for name, rank in ranks.items()})
-    for augmenter in PRESENTATION_ORDER[1:]:
+    for augmenter in main[1:]:
         gain = complete[augmenter] - complete["none"]
         for level in ("dataset", "classifier"):
             for name, value in gain.groupby(level=level).mean().items():

@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "TabularGAN": "gansynth.tabular.synthesizer",
     "GANOversampler": "gansynth.sampling.tabular",
+    "AugmentedClassifierCV": "gansynth.model_selection",
     "ImageGAN": "gansynth.image.gan",
     "ImageGANOversampler": "gansynth.sampling.image",
     "evaluate": "gansynth.evaluation",

@@ -10,13 +10,13 @@ import importlib.util
 import sys
 
 
-def progress_bar(iterable, *, description: str, verbose: bool):
-    """A per-epoch bar over ``iterable``; hidden when ``verbose`` is false.
+def progress_bar(iterable, *, description: str, verbose: bool, unit: str = "epoch"):
+    """A per-epoch (or per-``unit``) bar over ``iterable``; hidden when ``verbose`` is false.
 
     Update its losses with ``set_postfix(..., refresh=False)``: the next step redraws the bar, so a
     log file gets at most one line per epoch rather than two.
     """
-    return _bar_class()(iterable, desc=description, disable=not verbose, unit="epoch")
+    return _bar_class()(iterable, desc=description, disable=not verbose, unit=unit)
 
 
 def _bar_class():

@@ -79,6 +79,8 @@ def test_mini_profile_end_to_end_and_resume(tmp_path):
     assert "PARTIAL" not in text and "status: **complete**" in text
     assert "Wilcoxon signed-rank" in text and "vs **SMOTE**" in text and "vs **none**" in text
     assert "Friedman test" in text
+    assert "At thresholds tuned on the training rows" in text
+    assert "by the training set's real minority rows" in text
     for plot in ("mini_ranks.png", "mini_gain.png", "mini_learning_curves.png"):
         assert (tmp_path / plot).stat().st_size > 1000
 
@@ -231,3 +233,59 @@ def test_minority_only_tabular_gan_plugs_in_and_keeps_an_all_nan_column():
     assert (y_res == 1).sum() == (y == 0).sum()
     pd.testing.assert_series_equal(X_res.dtypes, X.dtypes)
     assert X_res["blank"][len(X) :].isna().all()
+
+
+@pytest.mark.slow  # short GANs per inner fold: 30-90 s on a shared 2-core machine
+def test_class_weights_and_augmented_cv_cells_share_gan_draws(tmp_path, monkeypatch):
+    monkeypatch.setattr("gansynth.sampling.tabular.auto_training_steps", lambda n_rows, per_class=False: 20)
+    cache = str(tmp_path / "cache")
+    rows = {}
+    for name in ("class weights", "GANOversampler", "AugmentedClassifierCV"):
+        cell = Cell("toy", "n_100", 0, name)
+        rows[name] = run_cell(cell, toy_loader, _augmenters.make_spec(name), ("logreg", "hist_gb"), cache)
+    for name, result in rows.items():
+        assert [r["status"] for r in result] == ["ok", "ok"], (name, result[0].get("error"))
+        for r in result:
+            assert 0 <= r["balanced_accuracy_tuned"] <= 1 and 0 <= r["f1_minority_tuned"] <= 1
+    assert {r["n_synthetic"] for r in rows["class weights"]} == {0}
+    assert all(r["amount"] in (0.0, 0.25, 0.5, 1.0) for r in rows["AugmentedClassifierCV"])
+    # GANOversampler's threshold tuning drew the inner folds' GAN rows; AugmentedClassifierCV reused them.
+    assert len(list((tmp_path / "cache").rglob("output.pkl"))) <= 3 + 1
+
+
+def test_tuned_threshold_metrics_are_reported():
+    rows = run_cell(Cell("toy", "natural", 0, "none"), toy_loader, _augmenters.make_spec("none"), ("logreg",))
+    assert rows[0]["status"] == "ok"
+    assert rows[0]["balanced_accuracy_tuned"] >= rows[0]["balanced_accuracy"] - 0.1
+    assert 0 < rows[0]["f1_minority_tuned"] <= 1
+
+
+def test_minority_size_breakdown_pairs_each_run_with_none():
+    from benchmarks._report import minority_size_table
+
+    def run_row(augmenter, split, minority, pr_auc):
+        return dict(
+            dataset="d",
+            setting="natural",
+            split=split,
+            classifier="logreg",
+            augmenter=augmenter,
+            n_train_minority=minority,
+            pr_auc=pr_auc,
+        )
+
+    ok = pd.DataFrame(
+        [
+            run_row("none", 0, 4, 0.50),
+            run_row("SMOTE", 0, 4, 0.60),  # gain +0.10, bin 2-5
+            run_row("none", 1, 30, 0.40),
+            run_row("SMOTE", 1, 30, 0.30),  # gain -0.10, bin 16-40
+            run_row("none", 2, 35, 0.20),
+            run_row("SMOTE", 2, 35, 0.25),  # gain +0.05, bin 16-40
+        ]
+    )
+    table = minority_size_table(ok, ["none", "SMOTE"])
+    assert table.loc[("2–5", "logreg"), "SMOTE"] == pytest.approx(0.10)
+    assert table.loc[("16–40", "logreg"), "SMOTE"] == pytest.approx(-0.025)
+    assert table.loc[("16–40", "logreg"), "runs of none"] == 2
+    assert ("6–15", "logreg") not in table.index

@@ -15,13 +15,13 @@ import argparse
 import sys
 
 from gansynth import __version__
-from gansynth.cli import evaluate, images, tabular
+from gansynth.cli import compare, evaluate, images, tabular
 from gansynth.cli.errors import CLIError, one_line
 from gansynth.errors import GansynthError
 
 __all__ = ["main", "build_parser", "CLIError"]
 
-_COMMAND_MODULES = [tabular, evaluate, images]
+_COMMAND_MODULES = [tabular, evaluate, compare, images]
 
 # Refusals of the user's input or environment (a missing file, a full disk, a bad parameter
 # value refused by scikit-learn's validation): one line and exit status 2.

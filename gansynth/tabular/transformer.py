@@ -31,6 +31,10 @@ from gansynth.tabular.schema import ColumnSpec
 MODE_WEIGHT_THRESHOLD = 0.005
 # alpha is expressed in units of this many standard deviations and clipped to (-1, 1).
 ALPHA_SCALE = 4.0
+# Below this many values in all, mixtures are fitted in this process whatever n_jobs says: on a
+# 2-core machine eight 3,000-value columns took 2.7 s in-process and 6.4 s through a fresh pool of
+# two worker processes, most of it starting them (``benchmarks/results/fit_latency.md``).
+MIN_VALUES_FOR_PROCESSES = 50_000
 ALPHA_LIMIT = 0.99
 # Rows one-hot encoded at a time: a wide block's temporary stays small whatever the table's length.
 _ENCODE_CHUNK = 8_192
@@ -178,7 +182,9 @@ class DataTransformer:
         Size of the random subsample each column's mixture is fitted on.
     n_jobs : int or None, default=None
         Processes fitting mixtures, up to the column count (scikit-learn's meaning: ``None`` is 1
-        unless a joblib context says otherwise, ``-1`` is all cores).
+        unless a joblib context says otherwise, ``-1`` is all cores). Mixtures on fewer than
+        ``MIN_VALUES_FOR_PROCESSES`` values in all are fitted in-process: starting workers would
+        take longer than the work.
     random_state : int
         Seed for the subsample, the mixtures and the mode draws.
     max_categories : int or None, default=None
@@ -214,6 +220,8 @@ class DataTransformer:
         seeds = rng.integers(0, 2**31 - 1, size=max(1, len(numeric_jobs)))
         # scikit-learn's n_jobs: None is one process unless a joblib context says otherwise.
         workers = min(len(numeric_jobs), effective_n_jobs(self.n_jobs)) or 1
+        if sum(len(values) for values in numeric_jobs.values()) < MIN_VALUES_FOR_PROCESSES:
+            workers = 1
         mixtures = Parallel(n_jobs=workers, prefer="processes")(
             delayed(_fit_mixture)(values, self.max_modes, int(seed))
             for values, seed in zip(numeric_jobs.values(), seeds)
