@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._initialisation import build_network, empty_network
 from gansynth._labels import check_labels
 from gansynth._random import draw_seed, torch_generator
-from gansynth._torch_utils import resolve_device
+from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.errors import InputError, InputTypeError
 from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
 from gansynth.image.networks import Discriminator, Generator
@@ -85,6 +85,11 @@ class ImageGAN(BaseEstimator):
         samples on CPU.
     verbose : bool, default=True
         Show a progress bar during ``fit``.
+    torch_threads : "auto", int or None, default="auto"
+        Intra-op threads torch uses while ``fit`` trains. ``"auto"`` uses one thread on CPU: on
+        28x28 Fashion-MNIST one thread ran a training step several times faster than two on a
+        shared 2-core machine (``benchmarks/results/image_speed.md``); ``None`` leaves torch's
+        setting alone. Weights depend on the count (parallel kernels sum in another order).
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
 
@@ -122,6 +127,7 @@ class ImageGAN(BaseEstimator):
         "layout": [StrOptions(set(LAYOUTS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "device": [str, torch.device, None],
     }
 
@@ -143,6 +149,7 @@ class ImageGAN(BaseEstimator):
         layout="auto",
         random_state=None,
         verbose=True,
+        torch_threads="auto",
         device="auto",
     ):
         self.epochs = epochs
@@ -160,6 +167,7 @@ class ImageGAN(BaseEstimator):
         self.layout = layout
         self.random_state = random_state
         self.verbose = verbose
+        self.torch_threads = torch_threads
         self.device = device
 
     # ------------------------------------------------------------------ fitting
@@ -201,28 +209,40 @@ class ImageGAN(BaseEstimator):
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
         # One stream on the training device, for the initial weights and then for training.
         rng = torch_generator(draw_seed(self.random_state), device)
-        self._build_networks(rng)
-        self.loss_history_ = train(
-            self._modules(),
-            data,
-            targets,
-            epochs=self.n_epochs_,
-            batch_size=batch_size,
-            rng=rng,
-            class_balance=self.class_balance,
-            verbose=self.verbose,
-        )
+        with torch_threads(self._training_threads()):
+            self._build_networks(rng)
+            # Channels-last convolutions ran a CPU step faster (benchmarks/results/image_speed.md);
+            # the networks go back to the default layout afterwards, the one a loaded model has.
+            self._set_memory_format(torch.channels_last)
+            self.loss_history_ = train(
+                self._modules(),
+                data.contiguous(memory_format=torch.channels_last),
+                targets,
+                epochs=self.n_epochs_,
+                batch_size=batch_size,
+                rng=rng,
+                class_balance=self.class_balance,
+                verbose=self.verbose,
+            )
+            self._set_memory_format(torch.contiguous_format)
         return self
+
+    def _training_threads(self):
+        if self.torch_threads != "auto":
+            return self.torch_threads
+        return 1 if self.device_.type == "cpu" else None
+
+    def _set_memory_format(self, memory_format):
+        self.generator_.to(memory_format=memory_format)
+        self.discriminator_.to(memory_format=memory_format)
 
     def _modules(self):
         betas = (0.5, 0.999)
         return GANModules(
             generator=self.generator_,
             discriminator=self.discriminator_,
-            generator_optimizer=torch.optim.Adam(
-                self.generator_.parameters(), lr=self.generator_lr, betas=betas
-            ),
-            discriminator_optimizer=torch.optim.Adam(
+            generator_optimizer=adam(self.generator_.parameters(), lr=self.generator_lr, betas=betas),
+            discriminator_optimizer=adam(
                 self.discriminator_.parameters(), lr=self.discriminator_lr, betas=betas
             ),
             latent_dim=self.latent_dim,
