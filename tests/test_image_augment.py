@@ -102,9 +102,9 @@ def test_the_generator_learns_through_the_augmentation():
 
 def test_auto_turns_it_on_for_small_data_and_the_policy_is_kept(digits, tmp_path):
     images, labels = digits
-    model = ImageGAN(random_state=0, **TINY).fit(images, labels)
+    model = ImageGAN(augment="auto", random_state=0, **TINY).fit(images, labels)
     assert model.augment_ == FULL_POLICY
-    off = ImageGAN(augment=None, random_state=0, **TINY).fit(images, labels)
+    off = ImageGAN(random_state=0, **TINY).fit(images, labels)  # off by default
     assert off.augment_ is None
     loaded = gansynth.load(model.save(tmp_path / "m.gsyn"))
     assert loaded.augment_ == FULL_POLICY and loaded.get_params() == model.get_params()
