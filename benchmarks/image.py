@@ -73,6 +73,23 @@ def main(argv=None):
         "--judge-images", type=int, default=20000, help="real training images for the feature CNN"
     )
     parser.add_argument("--threads", type=int, default=1, help="torch/BLAS threads")
+    parser.add_argument(
+        "--augment",
+        nargs="+",
+        default=["color,translation,cutout"],
+        help="DiffAugment policies of the GANs compared, one ImageGANOversampler each ('none': off)",
+    )
+    parser.add_argument(
+        "--skip-baselines",
+        action="store_true",
+        help="run only the GANs (real only and random oversampling cost a classifier fit each)",
+    )
+    parser.add_argument(
+        "--cnn-epochs",
+        type=int,
+        default=0,
+        help="also judge by a small 2-convolution CNN trained this many epochs on each set (0: no)",
+    )
     parser.add_argument("--out", default=str(RESULTS), help="folder for image_*.md/.csv/.png")
     parser.add_argument("--tag", default="image_fashion_mnist", help="file name stem of the results")
     parser.add_argument(
@@ -108,8 +125,10 @@ def main(argv=None):
         return 0
 
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads)  # BLAS too: oversubscribed threads crawl on a shared machine
     from imblearn.over_sampling import RandomOverSampler
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -146,7 +165,12 @@ def main(argv=None):
             samplers = {
                 "real only": None,
                 "random oversampling": RandomOverSampler(sampling_strategy=strategy, random_state=seed),
-                "ImageGANOversampler": ImageGANOversampler(
+            }
+            if args.skip_baselines:
+                samplers = {}
+            for policy in args.augment:
+                name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
+                samplers[name] = ImageGANOversampler(
                     image_shape=(28, 28),
                     sampling_strategy=strategy,
                     random_state=seed,
@@ -154,12 +178,12 @@ def main(argv=None):
                         epochs=int(epochs),
                         generator_width=args.gan_width,
                         discriminator_width=args.gan_width,
+                        augment=None if policy == "none" else policy,
                         class_balance=True,
                         verbose=False,
                         device="cpu",
                     ),
-                ),
-            }
+                )
             for method, sampler in samplers.items():
                 tick = time.time()
                 # fit_resample then fit, rather than a Pipeline, to keep the exact rows added.
@@ -180,10 +204,20 @@ def main(argv=None):
                     "minority_recall": float(
                         np.mean(recall_score(test_y, predicted, labels=minority, average=None))
                     ),
+                    "cnn_balanced_accuracy": np.nan,
+                    "cnn_minority_recall": np.nan,
                     "fd_added": np.nan,
                     "conditional_accuracy_added": np.nan,
                     "fd_gan_all_classes": np.nan,
                 }
+                if args.cnn_epochs:
+                    cnn = FeatureClassifier(epochs=args.cnn_epochs, random_state=seed, device="cpu")
+                    as_images = np.clip(np.rint(x_res * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+                    cnn_predicted = cnn.fit(as_images, y_res).predict(test_x)
+                    row["cnn_balanced_accuracy"] = balanced_accuracy_score(test_y, cnn_predicted)
+                    row["cnn_minority_recall"] = float(
+                        np.mean(recall_score(test_y, cnn_predicted, labels=minority, average=None))
+                    )
                 if sampler is not None:
                     added = (
                         np.clip(np.rint(x_res[len(x) :] * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
@@ -192,15 +226,22 @@ def main(argv=None):
                     same_classes = np.isin(test_y, np.unique(added_labels))
                     row["fd_added"] = frechet_distance(judge.transform(added), test_features[same_classes])
                     row["conditional_accuracy_added"] = conditional_accuracy(judge, added, added_labels)
-                if method == "ImageGANOversampler":
+                if method.startswith("ImageGANOversampler"):
                     gan = sampler.gan_
                     balanced = np.repeat(np.arange(10), 200)
                     generated = gan.sample(len(balanced), labels=balanced, random_state=seed)
                     generated = np.clip(np.rint(generated * 255.0), 0, 255).astype(np.uint8)
                     row["fd_gan_all_classes"] = frechet_distance(judge.transform(generated), test_features)
                     if seed == args.seeds[0]:
+                        suffix = (
+                            ""
+                            if method == "ImageGANOversampler"
+                            else "_" + method.split()[-1].replace(",", "_")
+                        )
                         gan.save_grid(
-                            out / f"{args.tag}_{variant}_seed{seed}.png", n_per_class=12, random_state=0
+                            out / f"{args.tag}_{variant}_seed{seed}{suffix}.png",
+                            n_per_class=12,
+                            random_state=0,
                         )
                 row["seconds"] = time.time() - tick
                 rows.append(row)
@@ -228,10 +269,13 @@ def write_markdown(path, results, command, judge_accuracy, judge_images, seconds
     metrics = [
         "balanced_accuracy",
         "minority_recall",
+        "cnn_balanced_accuracy",
+        "cnn_minority_recall",
         "fd_added",
         "conditional_accuracy_added",
         "fd_gan_all_classes",
     ]
+    metrics = [m for m in metrics if m in results and results[m].notna().any()]
     summary = results.groupby(["variant", "method"], sort=False)[metrics].agg(["mean", "std"])
     lines = [
         "# Fashion-MNIST: ImageGANOversampler vs random over-sampling vs real data only",
@@ -251,7 +295,9 @@ def write_markdown(path, results, command, judge_accuracy, judge_images, seconds
         "Classifier: logistic regression (C=0.1, at most 200 lbfgs iterations) "
         "on raw pixels scaled to [0, 1]; test set: all "
         "10,000 Fashion-MNIST test images. Minority recall: mean recall of the minority classes "
-        "(all ten classes in the low-data variant).",
+        "(all ten classes in the low-data variant). CNN columns, when present: the two-convolution "
+        "CNN of `gansynth.image.metrics.FeatureClassifier` trained on each resampled set "
+        "(seeded by the run's seed) and scored on the same test set.",
         "",
         f"Quality judge: a small CNN trained for 2 epochs on {judge_images:,} real training images "
         f"(test accuracy {judge_accuracy:.3f}). "
@@ -264,9 +310,8 @@ def write_markdown(path, results, command, judge_accuracy, judge_images, seconds
         "",
         "Mean ± standard deviation over seeds " + ", ".join(map(str, sorted(results["seed"].unique()))) + ".",
         "",
-        "| variant | method | balanced accuracy | minority recall | FD of added images "
-        "| conditional accuracy of added | GAN FD, all classes |",
-        "|---|---|---|---|---|---|---|",
+        "| variant | method | " + " | ".join(_HEADERS[m] for m in metrics) + " |",
+        "|---|---|" + "---|" * len(metrics),
     ]
     for (variant, method), row in summary.iterrows():
         cells = []
@@ -274,8 +319,47 @@ def write_markdown(path, results, command, judge_accuracy, judge_images, seconds
             mean, std = row[(metric, "mean")], row[(metric, "std")]
             cells.append("–" if np.isnan(mean) else f"{mean:.3f} ± {std:.3f}")
         lines.append(f"| {variant} | {method} | " + " | ".join(cells) + " |")
+    judged = [m for m in metrics if m.endswith(("balanced_accuracy", "minority_recall"))]
+    lines += ["", *_margins(results, judged)]
     lines.append("")
     Path(path).write_text("\n".join(lines))
+
+
+_HEADERS = {
+    "balanced_accuracy": "balanced accuracy",
+    "minority_recall": "minority recall",
+    "cnn_balanced_accuracy": "balanced accuracy (CNN)",
+    "cnn_minority_recall": "minority recall (CNN)",
+    "fd_added": "FD of added images",
+    "conditional_accuracy_added": "conditional accuracy of added",
+    "fd_gan_all_classes": "GAN FD, all classes",
+}
+
+
+def _margins(results, metrics):
+    """Each GAN's per-seed difference from each baseline: mean, standard deviation, and wins."""
+    lines = [
+        "Margins: GAN minus baseline, paired by seed (mean ± standard deviation over seeds; "
+        "wins = seeds where the GAN is higher).",
+        "",
+        "| variant | GAN | baseline | " + " | ".join(_HEADERS[m] for m in metrics) + " |",
+        "|---|---|---|" + "---|" * len(metrics),
+    ]
+    for variant, rows in results.groupby("variant", sort=False):
+        table = rows.set_index(["method", "seed"])[metrics]
+        methods = list(dict.fromkeys(rows["method"]))
+        for gan in (m for m in methods if m.startswith("ImageGANOversampler")):
+            for baseline in ("real only", "random oversampling"):
+                if baseline not in methods:
+                    continue
+                difference = (table.loc[gan] - table.loc[baseline]).dropna(how="all")
+                cells = [
+                    f"{difference[m].mean():+.3f} ± {difference[m].std():.3f} "
+                    f"({int((difference[m] > 0).sum())}/{difference[m].notna().sum()})"
+                    for m in metrics
+                ]
+                lines.append(f"| {variant} | {gan} | {baseline} | " + " | ".join(cells) + " |")
+    return lines
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._initialisation import build_network, empty_network
 from gansynth._labels import check_labels
 from gansynth._random import draw_seed, torch_generator
-from gansynth._torch_utils import resolve_device
+from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.errors import InputError, InputTypeError
+from gansynth.image.augment import FULL_POLICY, POLICIES
 from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
 from gansynth.image.networks import Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
@@ -27,6 +28,9 @@ from gansynth.persistence import loaded_params, save_model, stored_params
 # digits and 28x28 Fashion-MNIST, while staying in CPU minutes (see README, "Images").
 _AUTO_STEPS = 1000
 _MAX_AUTO_EPOCHS = 1000
+# augment="auto" turns DiffAugment on below this many training images, the small-data regime
+# in which Zhao et al. (2020) found it to help (100-shot sets to 20% of CIFAR-10).
+_AUTO_AUGMENT_MAX_IMAGES = 10_000
 
 
 class ImageGAN(BaseEstimator):
@@ -70,6 +74,15 @@ class ImageGAN(BaseEstimator):
         Weight of the R1 gradient penalty on real images (Mescheder et al., 2018); 0 disables it.
     generator_lr, discriminator_lr : float, default=2e-4
         Adam learning rates (betas 0.5, 0.999).
+    augment : str, "auto" or None, default=None
+        DiffAugment policy (Zhao et al., 2020): random, differentiable transforms applied to every
+        image the discriminator sees, real and generated, so that it cannot memorise a small
+        training set. A comma-separated subset of ``"color"``, ``"translation"`` and
+        ``"cutout"``, in that order; ``"auto"`` uses all three for fewer than 10,000 training
+        images and none for more; ``None`` turns it off. Off by default: on the reduced
+        Fashion-MNIST benchmark (330 updates per GAN, 2 seeds) it did not improve the downstream
+        classifier (``benchmarks/results/image_fashion_mnist_diffaugment.md``). The policy in
+        force is ``augment_``.
     class_balance : bool, default=False
         Draw training images with equal total probability per class (with replacement) instead
         of uniformly, so rare classes get as many generator updates as common ones. The
@@ -85,6 +98,11 @@ class ImageGAN(BaseEstimator):
         samples on CPU.
     verbose : bool, default=True
         Show a progress bar during ``fit``.
+    torch_threads : "auto", int or None, default="auto"
+        Intra-op threads torch uses while ``fit`` trains. ``"auto"`` uses one thread on CPU: on
+        28x28 Fashion-MNIST one thread ran a training step several times faster than two on a
+        shared 2-core machine (``benchmarks/results/image_speed.md``); ``None`` leaves torch's
+        setting alone. Weights depend on the count (parallel kernels sum in another order).
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else CPU.
 
@@ -98,6 +116,8 @@ class ImageGAN(BaseEstimator):
         Layout, dtype, value range and working size of the training images.
     n_epochs_ : int
         Epochs actually run.
+    augment_ : str or None
+        The DiffAugment policy used in training.
     loss_history_ : pandas.DataFrame
         Mean ``generator_loss`` and ``discriminator_loss`` per epoch, indexed by ``epoch`` (the
         layout of ``TabularGAN.loss_history_``).
@@ -118,10 +138,12 @@ class ImageGAN(BaseEstimator):
         "r1_gamma": [Interval(numbers.Real, 0, None, closed="left")],
         "generator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "discriminator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "augment": [StrOptions(POLICIES | {"auto"}), None],
         "class_balance": ["boolean"],
         "layout": [StrOptions(set(LAYOUTS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "torch_threads": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "device": [str, torch.device, None],
     }
 
@@ -139,10 +161,12 @@ class ImageGAN(BaseEstimator):
         r1_gamma=1.0,
         generator_lr=2e-4,
         discriminator_lr=2e-4,
+        augment=None,
         class_balance=False,
         layout="auto",
         random_state=None,
         verbose=True,
+        torch_threads="auto",
         device="auto",
     ):
         self.epochs = epochs
@@ -156,10 +180,12 @@ class ImageGAN(BaseEstimator):
         self.r1_gamma = r1_gamma
         self.generator_lr = generator_lr
         self.discriminator_lr = discriminator_lr
+        self.augment = augment
         self.class_balance = class_balance
         self.layout = layout
         self.random_state = random_state
         self.verbose = verbose
+        self.torch_threads = torch_threads
         self.device = device
 
     # ------------------------------------------------------------------ fitting
@@ -196,38 +222,54 @@ class ImageGAN(BaseEstimator):
         self.classes_ = classes
         self.class_prior_ = np.bincount(codes, minlength=len(classes)) / n
         self.n_epochs_ = int(epochs)
+        self.augment_ = self.augment
+        if self.augment == "auto":
+            self.augment_ = FULL_POLICY if n < _AUTO_AUGMENT_MAX_IMAGES else None
         self.device_ = device
         data = image_format.to_tensor(images).to(device)
         targets = torch.as_tensor(codes, dtype=torch.long, device=device)
         # One stream on the training device, for the initial weights and then for training.
         rng = torch_generator(draw_seed(self.random_state), device)
-        self._build_networks(rng)
-        self.loss_history_ = train(
-            self._modules(),
-            data,
-            targets,
-            epochs=self.n_epochs_,
-            batch_size=batch_size,
-            rng=rng,
-            class_balance=self.class_balance,
-            verbose=self.verbose,
-        )
+        with torch_threads(self._training_threads()):
+            self._build_networks(rng)
+            # Channels-last convolutions ran a CPU step faster (benchmarks/results/image_speed.md);
+            # the networks go back to the default layout afterwards, the one a loaded model has.
+            self._set_memory_format(torch.channels_last)
+            self.loss_history_ = train(
+                self._modules(),
+                data.contiguous(memory_format=torch.channels_last),
+                targets,
+                epochs=self.n_epochs_,
+                batch_size=batch_size,
+                rng=rng,
+                class_balance=self.class_balance,
+                verbose=self.verbose,
+            )
+            self._set_memory_format(torch.contiguous_format)
         return self
+
+    def _training_threads(self):
+        if self.torch_threads != "auto":
+            return self.torch_threads
+        return 1 if self.device_.type == "cpu" else None
+
+    def _set_memory_format(self, memory_format):
+        self.generator_.to(memory_format=memory_format)
+        self.discriminator_.to(memory_format=memory_format)
 
     def _modules(self):
         betas = (0.5, 0.999)
         return GANModules(
             generator=self.generator_,
             discriminator=self.discriminator_,
-            generator_optimizer=torch.optim.Adam(
-                self.generator_.parameters(), lr=self.generator_lr, betas=betas
-            ),
-            discriminator_optimizer=torch.optim.Adam(
+            generator_optimizer=adam(self.generator_.parameters(), lr=self.generator_lr, betas=betas),
+            discriminator_optimizer=adam(
                 self.discriminator_.parameters(), lr=self.discriminator_lr, betas=betas
             ),
             latent_dim=self.latent_dim,
             loss=self.loss,
             r1_gamma=self.r1_gamma,
+            augment=self.augment_,
         )
 
     def _build_networks(self, rng):
@@ -394,6 +436,7 @@ class ImageGAN(BaseEstimator):
             "classes_dtype": self.classes_.dtype.str,
             "class_prior": self.class_prior_.tolist(),
             "n_epochs": self.n_epochs_,
+            "augment": self.augment_,
             "loss_history": self.loss_history_.reset_index().to_dict(orient="list"),
         }
         tensors = {f"generator.{k}": v for k, v in self.generator_.state_dict().items()}
@@ -406,6 +449,7 @@ class ImageGAN(BaseEstimator):
         model.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
         model.class_prior_ = np.asarray(metadata["class_prior"], dtype=float)
         model.n_epochs_ = int(metadata["n_epochs"])
+        model.augment_ = metadata.get("augment")  # absent from files written before DiffAugment
         model.loss_history_ = _loss_history(metadata["loss_history"])
         model.device_ = resolve_device(device)
         model.generator_ = empty_network(model._make_generator, model.device_)

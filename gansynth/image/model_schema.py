@@ -28,12 +28,14 @@ from gansynth._model_checks import (
     record,
     shown,
 )
+from gansynth.image.augment import POLICIES
 from gansynth.image.gan import ImageGAN
 from gansynth.image.layout import ImageFormat
 from gansynth.image.networks import MAX_SIZE, MIN_SIZE, Generator
 from gansynth.persistence import TensorSpecs
 
 _KEYS = ("params", "image_format", "classes", "classes_dtype", "class_prior", "n_epochs", "loss_history")
+_OPTIONAL_KEYS = ("augment",)  # the DiffAugment policy used in training; absent from older files
 _MAX_CHANNELS = 64
 
 
@@ -56,7 +58,13 @@ def image_tensors(description: dict) -> TensorSpecs:
         Naming the first field that is missing, of the wrong type, out of bounds or
         inconsistent with another.
     """
-    record(description, "the model", _KEYS)
+    record(description, "the model", _KEYS, _OPTIONAL_KEYS)
+    augment = description.get("augment")
+    if augment is not None and augment not in POLICIES:
+        raise invalid(
+            "augment",
+            f"must be null or a DiffAugment policy such as 'color,translation,cutout'; got {shown(augment)}",
+        )
     params = estimator_params(description["params"], "params", ImageGAN)
     for name in ("latent_dim", "embedding_dim"):
         integer(params[name], f"params.{name}", 1, MAX_WIDTH)

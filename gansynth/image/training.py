@@ -4,8 +4,8 @@
 :func:`train` draws the batches (shuffled, or class-balanced with replacement) and records the
 per-epoch mean losses. Every random draw comes from the ``rng`` passed in, never from torch's
 global generator, in a fixed order (one permutation or multinomial draw per epoch, one noise
-draw per step), so a seeded fit is repeatable on CPU and fits in several threads do not
-disturb each other.
+draw per step, then DiffAugment's draws when it is on), so a seeded fit is repeatable on CPU
+and fits in several threads do not disturb each other.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from gansynth._progress import progress_bar
+from gansynth.image.augment import diff_augment
 from gansynth.image.networks import Discriminator, Generator
 
 LOSSES = ("hinge", "non_saturating")
@@ -33,6 +34,7 @@ class GANModules:
     latent_dim: int
     loss: str = "hinge"
     r1_gamma: float = 1.0
+    augment: str | None = None  # a DiffAugment policy applied to every discriminator input
 
 
 def discriminator_loss(loss: str, real_score: torch.Tensor, fake_score: torch.Tensor) -> torch.Tensor:
@@ -60,7 +62,7 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rn
     labels : torch.Tensor of shape (batch,)
         Class codes of ``real``; the fake batch is generated for the same classes.
     rng : torch.Generator
-        Source of the noise, on ``real``'s device.
+        Source of the noise and of the augmentations, on ``real``'s device.
 
     Returns
     -------
@@ -71,10 +73,13 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rn
     noise = torch.randn(len(labels), modules.latent_dim, device=real.device, generator=rng)
     fake = generator(noise, labels)
 
+    def judge(images):
+        return discriminator(diff_augment(images, modules.augment, rng), labels)
+
     penalise = modules.r1_gamma > 0
     real.requires_grad_(penalise)
-    real_score = discriminator(real, labels)
-    fake_score = discriminator(fake.detach(), labels)
+    real_score = judge(real)  # R1 penalises the gradient with respect to the un-augmented images
+    fake_score = judge(fake.detach())
     d_loss = discriminator_loss(modules.loss, real_score, fake_score)
     if penalise:
         (grad,) = torch.autograd.grad(real_score.sum(), real, create_graph=True)
@@ -83,7 +88,7 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rn
     d_loss.backward()
     modules.discriminator_optimizer.step()
 
-    g_loss = generator_loss(modules.loss, discriminator(fake, labels))
+    g_loss = generator_loss(modules.loss, judge(fake))
     modules.generator_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     modules.generator_optimizer.step()
