@@ -36,8 +36,8 @@ from gansynth.errors import GansynthError
 FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
 # 3: the digest covers the canonical JSON description as well as the tensors.
-# 4: tabular descriptions carry the table's logic (`constraints`, `engine_columns`) and the
-#    grouping of high-cardinality columns; a format-3 file lacks them.
+# 4: tabular descriptions carry the table's logic (`constraints`, `engine_columns`), the
+#    grouping of high-cardinality columns and `world_size`; a format-3 file lacks them.
 FORMAT_VERSION = 4
 
 # The estimator classes a file may name; ``gansynth.models`` maps each to its class.
