@@ -40,8 +40,9 @@ class ColumnSpec:
         The original pandas dtype, as ``str(dtype)``; samples are cast back to it.
     nan_rate : float
         Fraction of missing values in training.
-    minimum, maximum : float or None
-        Training range of numeric kinds (datetimes in seconds since the epoch).
+    minimum, maximum : int, float or None
+        Training range of numeric kinds: exact Python ints for integer dtypes (whatever their
+        width), floats otherwise (datetimes in seconds since the epoch).
     categories : list or None
         Observed non-missing values of discrete kinds, in a stable order.
     dtype_categories : list or None
@@ -58,8 +59,8 @@ class ColumnSpec:
     kind: str
     dtype: str
     nan_rate: float = 0.0
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     categories: list | None = None
     dtype_categories: list | None = None
     ordered: bool = False
@@ -221,7 +222,7 @@ def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
                 f"column {name!r} holds {int(np.isinf(observed).sum())} infinite value(s); "
                 "replace them (e.g. with NaN) before fitting"
             )
-        spec.minimum, spec.maximum = float(observed.min()), float(observed.max())
+        spec.minimum, spec.maximum = _numeric_range(series, observed)
         if kind == "datetime":
             spec.datetime_step_ns = _datetime_step(series)
             tz = getattr(series.dt, "tz", None)
@@ -237,16 +238,25 @@ def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
     return spec
 
 
-def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
+def _numeric_range(series: pd.Series, observed: np.ndarray) -> tuple:
+    """The column's minimum and maximum: exact ints for integer dtypes, floats otherwise."""
+    if ptypes.is_integer_dtype(series.dtype):
+        present = series.dropna()
+        return int(present.min()), int(present.max())
+    return float(observed.min()), float(observed.max())
+
+
+def restore_column(spec: ColumnSpec, raw) -> pd.Series:
     """Build a column of the original kind and dtype from decoded values.
 
     Parameters
     ----------
     spec : ColumnSpec
         The fitted column.
-    raw : numpy.ndarray
-        Float values with NaN for missing (numeric kinds, datetimes in seconds), or category
-        codes with ``-1`` for missing (discrete kinds).
+    raw : numpy.ndarray or pandas.arrays.IntegerArray
+        Decoded numeric values (already in range and on their grid): floats with NaN for
+        missing, or a nullable integer array for integer dtypes and datetimes (nanoseconds since
+        the epoch); or category codes with ``-1`` for missing (discrete kinds).
 
     Returns
     -------
@@ -256,12 +266,7 @@ def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
     if spec.kind == "datetime":
         return _restore_datetime(spec, raw)
     if spec.kind in ("continuous", "integer"):
-        values = np.round(raw) if spec.kind == "integer" else raw
-        dtype = pd.api.types.pandas_dtype(spec.dtype)
-        if ptypes.is_integer_dtype(dtype):
-            bounds = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
-            values = np.clip(values, bounds.min, bounds.max)
-        return pd.Series(values, name=spec.name).astype(dtype)
+        return pd.Series(raw, name=spec.name).astype(ptypes.pandas_dtype(spec.dtype))
 
     lookup = np.empty(len(spec.categories) + 1, dtype=object)
     lookup[: len(spec.categories)] = spec.categories
@@ -278,11 +283,11 @@ def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
     return pd.Series(values, name=spec.name).astype(spec.dtype)
 
 
-def _restore_datetime(spec: ColumnSpec, seconds: np.ndarray) -> pd.Series:
-    step = spec.datetime_step_ns or 1
-    missing = np.isnan(seconds)
-    nanoseconds = np.round(np.where(missing, 0.0, seconds) * 1e9 / step) * step
-    stamps = pd.Series(nanoseconds.astype(np.int64).view("datetime64[ns]"), name=spec.name)
+def _restore_datetime(spec: ColumnSpec, nanoseconds) -> pd.Series:
+    """Timestamps from int64 nanoseconds since the epoch (a nullable array; missing is NaT)."""
+    missing = pd.isna(nanoseconds)
+    values = np.asarray(nanoseconds.to_numpy(dtype=np.int64, na_value=0))
+    stamps = pd.Series(values.view("datetime64[ns]"), name=spec.name)
     stamps[missing] = pd.NaT
     if spec.timezone is not None:
         stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(spec.timezone)
