@@ -13,6 +13,10 @@ COMMANDS = {
     "downstream": ("benchmarks.downstream", "does augmentation help classifiers on real test sets"),
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
+    "values": (
+        "benchmarks.column_values",
+        "spikes, grids, few-valued integers and bounds: real vs synthetic shares",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "step": (
         "benchmarks.step_breakdown",

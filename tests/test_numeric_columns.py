@@ -135,7 +135,10 @@ def test_spike_rule_needs_support_and_few_values_are_all_spikes():
     assert len(find_spikes(values)) == 0
     values[:20] = 1.5
     assert find_spikes(values).tolist() == [1.5]
-    assert find_spikes(np.array([3.0, 6.0, 12.0, 6.0])).tolist() == [3.0, 6.0, 12.0]
+    assert find_spikes(np.array([3.0, 6.0, 12.0] * 3)).tolist() == [3.0, 6.0, 12.0]
+    # Few values, but not repeated: a small table's column stays continuous.
+    assert len(find_spikes(rng.normal(size=15))) == 0
+    assert find_spikes(np.array([3.0, 6.0])).tolist() == []
     assert len(find_spikes(np.arange(21.0).repeat(3))) == 0  # 21 evenly used values: no pile
 
 
@@ -198,6 +201,21 @@ def test_an_integer_spike_is_skipped_by_continuous_values_even_when_they_round_o
     values = encoder.decode(np.clip(alpha, -1, 1), mode, rng).to_numpy(dtype=float)
     assert not (values == 40).any()
     assert {39, 41} <= set(values.tolist())
+
+
+def test_a_default_date_is_an_exact_spike_of_a_datetime_column():
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 500, 600), unit="D")
+    stamps = pd.Series(days).where(rng.random(600) > 0.3, pd.Timestamp("1900-01-01"))
+    model = fit(pd.DataFrame({"joined": stamps}), batch_size=60, pac=6)
+    encoder = encoder_of(model, "joined")
+    assert encoder.n_spikes == 1 and encoder.n_modes > 0
+    mode = np.r_[np.zeros(500, int), np.full(500, encoder.n_modes)]  # continuous rows, then spike rows
+    alpha = np.r_[np.linspace(-1, 1, 500), np.zeros(500)]
+    rows = model.transformer_.inverse_transform(alpha[:, None], mode[:, None], np.random.default_rng(0))
+    restored = pd.Series(rows[0].to_numpy(dtype=np.int64).view("datetime64[ns]"))
+    assert (restored[500:] == pd.Timestamp("1900-01-01")).all()
+    assert restored[:500].between(days.min(), days.max()).all()
 
 
 # ---------------------------------------------------------------- grids and few values

@@ -10,8 +10,8 @@ A numeric column's encoding (:mod:`gansynth.tabular.numeric`) is fitted on what 
   week apart). Other float columns are modelled as plain floats.
 * **Spikes.** A value that holds a pile of rows (0 in a zero-inflated column, a cap, a default)
   becomes a discrete mode of its own: see :func:`find_spikes` for the rule. A column with at most
-  :data:`DISCRETE_MAX_VALUES` distinct values is discrete: every value is a spike, and samples
-  take only those values.
+  :data:`DISCRETE_MAX_VALUES` distinct values, each used by :data:`DISCRETE_MIN_MEAN_COUNT` rows
+  on average, is discrete: every value is a spike, and samples take only those values.
 * **Rounding habits.** Values on a grid aligned with zero are often rounder than the grid
   (salaries on multiples of 100, most of them on multiples of 500): :func:`rounding_ladder`
   finds how often values are rounded to 5, 10, 50, ... grid steps beyond what chance gives.
@@ -27,10 +27,13 @@ from pandas.api import types as ptypes
 
 from gansynth._columns import epoch_nanoseconds, numeric_values
 
-# A numeric column with at most this many distinct values is sampled from those values only. A
-# one-hot block that wide costs no more than a ten-mode mixture with its alpha, and counts, scores,
-# codes and durations stay on the values the data uses.
+# A numeric column with at most this many distinct values, used by DISCRETE_MIN_MEAN_COUNT rows
+# each on average, is sampled from those values only. A one-hot block that wide costs no more than
+# a ten-mode mixture with its alpha, and counts, scores, codes and durations stay on the values the
+# data uses. The mean count keeps a small table's (or a small class's) columns of unrepeated
+# values continuous, so that samples still interpolate between them.
 DISCRETE_MAX_VALUES = 20
+DISCRETE_MIN_MEAN_COUNT = 3
 # Spike rule (find_spikes): a value holding at least SPIKE_MIN_ROWS rows and SPIKE_REST_SHARE of
 # the rows not already in larger spikes, and SPIKE_NEIGHBOUR_RATIO times the mean count of the
 # SPIKE_NEIGHBOURS nearest distinct values on either side. At most MAX_SPIKES spikes.
@@ -179,8 +182,9 @@ def find_spikes(points: np.ndarray) -> np.ndarray:
       integer distribution is not a spike; an isolated value is).
 
     Candidates are taken from the largest count down, at most :data:`MAX_SPIKES`. A column with
-    at most :data:`DISCRETE_MAX_VALUES` distinct values returns them all, as does one where fewer
-    than two distinct values would be left for the continuous part.
+    at most :data:`DISCRETE_MAX_VALUES` distinct values and :data:`DISCRETE_MIN_MEAN_COUNT` rows
+    per value returns them all, as does one where fewer than two distinct values would be left
+    for the continuous part.
 
     Parameters
     ----------
@@ -188,7 +192,7 @@ def find_spikes(points: np.ndarray) -> np.ndarray:
         The observed values (grid indices or floats), missing ones removed.
     """
     values, counts = np.unique(points, return_counts=True)
-    if len(values) <= DISCRETE_MAX_VALUES:
+    if len(values) <= DISCRETE_MAX_VALUES and counts.sum() >= DISCRETE_MIN_MEAN_COUNT * len(values):
         return values
     rest = int(counts.sum())
     chosen = []
