@@ -48,10 +48,12 @@ MAX_DECIMALS = 6
 MAX_DECIMAL_UNITS = 2**50
 # Rounding ladder: multiples of the step tried as rounder grids, each dividing the next; the
 # roundest is at most a tenth of the continuous part's range, and a level is kept when its
-# share stands LADDER_SIGMAS binomial standard deviations above chance.
+# share stands LADDER_SIGMAS binomial standard deviations above chance and reaches
+# LADDER_MIN_SHARE (a dozen levels are tested at once, and a rarer habit changes nothing visible).
 LADDER_MULTIPLES = tuple(m * 10**e for e in range(19) for m in (5, 10))
 LADDER_RANGE_FRACTION = 0.1
 LADDER_SIGMAS = 3.0
+LADDER_MIN_SHARE = 0.01
 
 _TWO_64 = 2**64
 
@@ -216,7 +218,8 @@ def rounding_ladder(k: np.ndarray, units: Units) -> list[tuple[int, float]] | No
     grid must be aligned with zero. A value rounded at level ``m`` lands on the coarser level
     ``M`` by chance with probability ``m / M``; the observed shares of each value's roundest level
     are unmixed from that (a triangular system), and a level is kept when its share stands
-    :data:`LADDER_SIGMAS` binomial standard deviations above zero.
+    :data:`LADDER_SIGMAS` binomial standard deviations above zero and reaches
+    :data:`LADDER_MIN_SHARE`.
 
     Parameters
     ----------
@@ -246,7 +249,7 @@ def rounding_ladder(k: np.ndarray, units: Units) -> list[tuple[int, float]] | No
     roundest_share = multiple_share - np.r_[multiple_share[1:], 0.0]
     probabilities = _unmix(levels, roundest_share)
     noise = LADDER_SIGMAS * np.sqrt(multiple_share * (1 - multiple_share) / len(k))
-    keep = [0] + [i for i in range(1, len(levels)) if probabilities[i] > noise[i]]
+    keep = [0] + [i for i in range(1, len(levels)) if probabilities[i] > max(noise[i], LADDER_MIN_SHARE)]
     if len(keep) < 2:
         return None
     kept = probabilities[keep]
