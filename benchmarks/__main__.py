@@ -18,6 +18,10 @@ COMMANDS = {
         "benchmarks.high_cardinality",
         "high-cardinality categorical columns: memory, epoch time, fidelity",
     ),
+    "values": (
+        "benchmarks.column_values",
+        "spikes, grids, few-valued integers and bounds: real vs synthetic shares",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

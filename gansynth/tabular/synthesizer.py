@@ -99,7 +99,12 @@ class TabularGAN(BaseEstimator):
         values are resampled from the training values. ``None`` never groups (a column of
         50,000 levels then needs gigabytes).
     clip : bool, default=True
-        Clip sampled numeric values to the training range.
+        Keep sampled numeric values inside the training range. A value the generator puts
+        outside is redrawn from its mixture mode's Gaussian truncated to the range, so no pile
+        of rows forms on the bounds (rows sit on a bound as often as the data's own spikes
+        there say). ``False`` leaves such values as generated; integer and datetime columns
+        still stay within what their dtype holds. Either way integer columns keep exact values,
+        numeric columns keep their grid, and spike values (see Notes) are exact.
     n_jobs : int or None, default=None
         Processes fitting the numeric columns' mixtures, with scikit-learn's meaning: ``None``
         is 1 unless inside a :func:`joblib.parallel_backend` context, ``-1`` is all cores.
@@ -140,6 +145,23 @@ class TabularGAN(BaseEstimator):
         Number of columns seen in ``fit``.
     feature_names_in_ : numpy.ndarray
         Column names, when ``fit`` got a DataFrame with string column names.
+
+    Notes
+    -----
+    Numeric columns are sampled as the data writes them (:mod:`gansynth.tabular.column_values`
+    has the rules and their constants):
+
+    - Integer dtypes and datetimes are read as exact integers: int64's extremes, uint64 and
+      values above 2**53 come back exact, and ``columns_`` holds exact ranges.
+    - A numeric column with at most 20 distinct values, used by 3 rows each on average, is
+      sampled from those values only.
+    - A value that rows pile up on (a zero, a cap, a default) is a *spike*: a discrete mode
+      beside the Gaussian mixture, sampled exactly at its share, with no continuous value
+      rounding onto it. A spike holds at least 5 rows, at least 5% of the rows not in larger
+      spikes, and 3 times the mean count of its 3 nearest values on either side; at most 10.
+    - Integer columns, datetimes and floats with at most 6 decimals keep their grid (the greatest
+      common step from the smallest value), and a grid aligned with zero keeps the data's
+      rounding habits (how often values sit on 5, 10, 50, ... steps beyond chance).
 
     Examples
     --------
@@ -251,7 +273,7 @@ class TabularGAN(BaseEstimator):
         condition_shares : dict or None, default=None
             ``{discrete column: share}``: the fraction of training rows conditioned on that
             column, the rest being spread evenly over the other condition blocks (the other
-            discrete columns and the numeric columns with missing values). By default every
+            discrete columns, and the numeric columns with missing values or spikes). By default every
             block is conditioned on equally often. When the named columns are the only condition
             blocks, their shares are relative. A label that will be sampled conditionally,
             as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
@@ -420,7 +442,8 @@ class TabularGAN(BaseEstimator):
             sample from one model at once. Without it, successive calls continue one stream
             seeded by the constructor's ``random_state``.
         clip : bool or None, default=None
-            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+            Keep numeric values inside the training range; ``None`` uses the ``clip``
+            parameter (see there).
 
         Returns
         -------
@@ -458,7 +481,8 @@ class TabularGAN(BaseEstimator):
         random_state : int, RandomState instance or None, default=None
             Seed for this call, as in :meth:`sample`.
         clip : bool or None, default=None
-            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+            Keep numeric values inside the training range; ``None`` uses the ``clip``
+            parameter (see there).
 
         Returns
         -------
@@ -542,8 +566,10 @@ class TabularGAN(BaseEstimator):
         clip = self.clip if clip is None else clip
         self.generator_.eval()
         blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
-        # One numpy stream per column for the values of grouped categorical levels, apart from
-        # torch's, consumed in row order so that the rows do not depend on the chunk size.
+        # One numpy stream per column, apart from torch's, for the values of grouped categorical
+        # levels or a numeric column's redraws and rounding habits (each column has one
+        # encoder, so one stream each), consumed in row order so that the rows do not depend
+        # on the chunk size.
         level_rngs = [np.random.default_rng([seed, 2, index]) for index in range(len(specs))]
         return self._decoded(blocks, levels_for, level_rngs, clip)
 
@@ -551,7 +577,7 @@ class TabularGAN(BaseEstimator):
         start = 0
         for alphas, choices in blocks:
             stop = start + len(alphas)
-            raw_columns = self.transformer_.inverse_transform(alphas, choices, rng=level_rngs)
+            raw_columns = self.transformer_.inverse_transform(alphas, choices, rng=level_rngs, clip=clip)
             # Conditioned columns carry exactly the requested values (the code alone says only
             # "other" for a grouped level).
             for column, levels in levels_for(start, stop).items():
@@ -560,10 +586,12 @@ class TabularGAN(BaseEstimator):
             yield self._to_output(self._to_frame(raw_columns, clip, start))
             start = stop
 
-    def _to_frame(self, raw_columns: list[np.ndarray], clip: bool, start: int = 0) -> pd.DataFrame:
+    def _to_frame(self, raw_columns: list, clip: bool, start: int = 0) -> pd.DataFrame:
         series = []
         for spec, raw in zip(self.columns_, raw_columns):
-            if clip and not spec.is_discrete:
+            # The engine's decoding keeps its columns in range already (redrawn, never clipped);
+            # float values the table's logic derived are clipped here.
+            if clip and not spec.is_discrete and isinstance(raw, np.ndarray) and raw.dtype.kind == "f":
                 raw = np.clip(raw, spec.minimum, spec.maximum)
             series.append(restore_column(spec, raw))
         frame = pd.concat(series, axis=1) if series else pd.DataFrame()
