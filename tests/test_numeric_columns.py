@@ -382,3 +382,33 @@ def test_forged_numeric_encoders_name_the_bad_field(numeric_file, tmp_path, edit
     with pytest.raises(ModelFileError, match=match) as info:
         gansynth.load(forged)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow
+def test_value_encodings_apply_to_the_engine_columns_and_beside_grouped_levels():
+    """A few-valued gap stays on its values; a spike and a grouped column stream like sample."""
+    rng = np.random.default_rng(0)
+    n = 800
+    start = rng.integers(0, 100, n)
+    gain = rng.lognormal(6, 1, n).round()
+    gain[rng.random(n) < 0.8] = 0
+    table = pd.DataFrame(
+        {
+            "start": start,
+            "end": start + rng.choice([3, 6, 12], n),  # end - start is a few-valued gap
+            "gain": gain,
+            "city": [f"c{i}" for i in rng.zipf(1.5, n) % 60],  # more levels than max_categories
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the grouping warning
+        model = TabularGAN(**dict(REPRO, max_categories=8), random_state=0).fit(table)
+    assert gansynth.Inequality("start", "end") in model.constraints_
+    engine = dict(zip([s.name for s in model.transformer_.specs_], model.transformer_.encoders_))
+    assert engine["end"].n_modes == 0 and engine["gain"].n_spikes == 1
+    assert type(engine["city"]).__name__ == "GroupedEncoder"
+    rows = model.sample(3000, random_state=2)
+    assert set(rows["end"] - rows["start"]) <= {3, 6, 12}
+    assert rows["start"].dtype == table["start"].dtype and (rows["gain"] == 0).any()
+    streamed = pd.concat(model.iter_samples(3000, chunk_size=97, random_state=2))
+    pd.testing.assert_frame_equal(streamed, rows)
