@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
-from gansynth import TabularGAN
+from gansynth import TabularGAN, evaluate
 from gansynth._columns import numeric_values
+
+_SCORES = ("column_shapes", "column_pair_trends", "overall_quality", "detection_auc")
 
 
 def _grid(values: np.ndarray) -> float | None:
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     fit_seconds = time.perf_counter() - start
     synthetic = model.sample(args.rows, random_state=args.seed)
     columns = column_table(real, synthetic)
+    # Against the training rows themselves (no holdout): SDMetrics quality and detection ROC-AUC.
+    scores = evaluate(real, synthetic, random_state=args.seed).scores
     command = "python -m benchmarks values " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [
         f"# Numeric values as the data writes them: {args.table}",
@@ -168,6 +175,16 @@ def main(argv: list[str] | None = None) -> int:
         f"fitted in {fit_seconds:.0f} s, {args.rows} rows sampled with random_state={args.seed}.",
         "",
         *headline(args.table, real, synthetic, columns),
+        "",
+        "Quality against the training table (`gansynth.evaluate(real, synthetic)`, at most 10,000 rows "
+        "of each; detection: gradient boosting, 3-fold CV; lower is better):",
+        "",
+        "| score | value |",
+        "|---|---:|",
+        *(f"| {name} | {scores[name]:.3f} |" for name in _SCORES),
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores shared with other jobs, torch "
+        f"{torch.__version__} with {torch.get_num_threads()} threads; the fit time is not a clean timing.",
         "",
         "Per numeric column (shares of non-missing rows):",
         "",

@@ -10,7 +10,8 @@ columns back, so that every sampled row obeys every record without rejecting any
   ``when`` column; the other columns' missing values are filled with observed ones in training
   and set back from the indicator when sampling;
 - ``high`` of ``low <= high`` is learned as the gap ``high - low``, sampled as
-  ``low + max(gap, 0)``;
+  ``low + max(gap, 0)`` (a sum beyond ``high``'s training maximum is mirrored below it, so that
+  keeping the range piles no rows on the bound);
 - a ranged column is learned as its position ``u`` within its category's range, sampled as
   ``low + clip(u, 0, 1) * (high - low)``.
 
@@ -146,7 +147,13 @@ class LogicTransform:
         low_spec, high_spec = self._spec[record.low], self._spec[record.high]
         low = _finalised(low_spec, raw[record.low], clip)
         with np.errstate(invalid="ignore"):
-            high = _finalised(high_spec, low + np.maximum(raw[record.high], 0.0), clip)
+            high = low + np.maximum(raw[record.high], 0.0)
+            if clip:
+                # A sum beyond high's training maximum is mirrored below it (never below low):
+                # clipping it would pile rows on the bound.
+                top = high_spec.maximum
+                high = np.where(high > top, np.maximum(2.0 * top - high, low), high)
+            high = _finalised(high_spec, high, clip)
             # Rounding to a coarser step than low's can land one step below low: step up once.
             step = _step_seconds(high_spec)
             if step:
