@@ -36,7 +36,9 @@ from gansynth.errors import GansynthError
 FORMAT_NAME = "gansynth"
 # 2: the tabular matrix is laid out tanh columns first, then one-hot blocks grouped by width.
 # 3: the digest covers the canonical JSON description as well as the tensors.
-FORMAT_VERSION = 3
+# 4: tabular descriptions carry the table's logic (`constraints`, `engine_columns`) and the
+#    grouping of high-cardinality columns; a format-3 file lacks them.
+FORMAT_VERSION = 4
 
 # The estimator classes a file may name; ``gansynth.models`` maps each to its class.
 MODEL_KINDS = ("TabularGAN", "ImageGAN")
@@ -307,8 +309,7 @@ def _check_header(path, header) -> tuple[str, dict]:
     if isinstance(version, int) and not isinstance(version, bool) and version < FORMAT_VERSION:
         raise ModelFileError(
             f"{path} was written by an older gansynth (model format {version}); this version reads "
-            f"format {FORMAT_VERSION} only, whose digest also covers the description: refit the model "
-            "and save it again"
+            f"format {FORMAT_VERSION} only: refit the model and save it again"
         )
     if version != FORMAT_VERSION:
         raise ModelFileError(

@@ -208,12 +208,13 @@ def test_crafted_files_are_refused_within_100_mb_of_memory(files, tmp_path):
     assert int(result.stdout.split()[-1]) < 100, result.stdout  # MiB of peak resident memory added
 
 
-def test_a_format_2_file_is_refused_with_a_clear_line(files, tmp_path):
+@pytest.mark.parametrize("old", [2, 3])
+def test_an_older_format_file_is_refused_with_a_clear_line(files, tmp_path, old):
     header, tensors = read_parts(files / "m.gsyn")
-    header["format_version"] = 2
+    header["format_version"] = old
     path = write_parts(tmp_path / "old.gsyn", header, tensors, forge=False)
     with pytest.raises(
-        ModelFileError, match="written by an older gansynth .*format 2.*refit the model"
+        ModelFileError, match=f"written by an older gansynth .*format {old}.*refit the model"
     ) as info:
         gansynth.load(path)
     assert "\n" not in str(info.value)

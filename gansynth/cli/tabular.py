@@ -156,8 +156,6 @@ def _run_sample_partitioned(args) -> None:
     """``--partitions P``: a Parquet dataset of P partitions written by a Dask cluster."""
     if args.partitions is None:
         raise CLIError("--scheduler applies only with --partitions")
-    if args.partitions < 1:
-        raise CLIError(f"--partitions must be at least 1; got {args.partitions}")
     if not args.model:
         raise CLIError("--partitions needs a model file (-m): every partition loads it")
     if str(args.output) == "-":
