@@ -23,6 +23,10 @@ COMMANDS = {
         "benchmarks.data_parallel",
         "data-parallel training with torchrun: 2 processes vs 1, quality and time",
     ),
+    "values": (
+        "benchmarks.column_values",
+        "spikes, grids, few-valued integers and bounds: real vs synthetic shares",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

@@ -247,7 +247,7 @@ def _add_category(model):
     model["columns"][2]["categories"].append("purple")
     model["engine_columns"][2]["categories"].append("purple")
     model["transformer"]["encoders"][2]["categories"].append("purple")
-    model["condition_counts"][0].append(0)
+    model["condition_counts"][1].append(0)  # block 0 is "i", an integer column of five values
 
 
 TABULAR_EDITS = [
@@ -263,7 +263,7 @@ TABULAR_EDITS = [
     (_both_categories([f"c{i}" for i in range(70_000)]), "1 to 65536 items"),
     (_set("columns", 0, "extra", value=[]), "extra must be an object"),
     (_add_category, "the description implies F32"),
-    (_set("condition_counts", 0, value=[0, 0, 0, 0]), "same positive number of rows"),
+    (_set("condition_counts", 1, value=[0, 0, 0, 0]), "same positive number of rows"),
     (_set("transformer", "encoders", 0, "stds", value=[0.0] * 10), "stds"),
     (_set("transformer", "encoders", 0, "has_nan", value=True), "has_nan"),
     (_set("transformer", "encoders", 2, "type", value="numeric"), r"encoders\[2\]"),

@@ -10,12 +10,15 @@ columns back, so that every sampled row obeys every record without rejecting any
   ``when`` column; the other columns' missing values are filled with observed ones in training
   and set back from the indicator when sampling;
 - ``high`` of ``low <= high`` is learned as the gap ``high - low``, sampled as
-  ``low + max(gap, 0)``;
+  ``low + max(gap, 0)`` (a sum beyond ``high``'s training maximum is mirrored below it, so that
+  keeping the range piles no rows on the bound);
 - a ranged column is learned as its position ``u`` within its category's range, sampled as
   ``low + clip(u, 0, 1) * (high - low)``.
 
 Sampling applies them in that order (lookups, missing values, ranges, then inequalities along
-their chains), on raw column values: category codes and floats, datetimes in seconds.
+their chains), on raw column values: category codes and floats, datetimes in seconds. Exact
+columns (integer dtypes, datetimes) come from the engine as nullable integer arrays and stay
+exact unless an inequality links them, whose arithmetic is on floats.
 """
 
 from __future__ import annotations
@@ -101,8 +104,10 @@ class LogicTransform:
 
         Parameters
         ----------
-        engine_raw : list of numpy.ndarray
-            The engine's decoded columns, in the order of ``engine_specs``.
+        engine_raw : list
+            The engine's decoded columns, in the order of ``engine_specs``: codes, floats, or
+            nullable integer arrays for exact columns (kept exact unless an inequality links
+            them).
         engine_specs : list of ColumnSpec
             The columns the engine models.
         clip : bool
@@ -121,11 +126,11 @@ class LogicTransform:
             raw[name] = self._tables[name][key]
         for group in self.groups:
             if group.when is None:
-                missing = np.isnan(raw[group.columns[0]])
+                missing = np.asarray(pd.isna(raw[group.columns[0]]), dtype=bool)
             else:
                 missing = np.isin(raw[group.when], _codes(group.values, self._spec[group.when]))
             for name in group.columns:
-                raw[name] = np.where(missing, np.nan, raw[name])
+                raw[name] = _with_missing(raw[name], missing)
         for name, record in self.ranges.items():
             low, high = self._bounds[name]
             by = self._spec[record.by]
@@ -133,6 +138,8 @@ class LogicTransform:
             position = np.clip(raw[name], 0.0, 1.0)
             raw[name] = np.clip(low[slot] + position * (high[slot] - low[slot]), low[slot], high[slot])
         for record in self.inequalities:
+            for name in (record.low, record.high):
+                raw[name] = _as_float(self._spec[name], raw[name])
             raw[record.low], raw[record.high] = self._above(record, raw, clip)
         return [raw[spec.name] for spec in self.specs]
 
@@ -140,7 +147,13 @@ class LogicTransform:
         low_spec, high_spec = self._spec[record.low], self._spec[record.high]
         low = _finalised(low_spec, raw[record.low], clip)
         with np.errstate(invalid="ignore"):
-            high = _finalised(high_spec, low + np.maximum(raw[record.high], 0.0), clip)
+            high = low + np.maximum(raw[record.high], 0.0)
+            if clip:
+                # A sum beyond high's training maximum is mirrored below it (never below low):
+                # clipping it would pile rows on the bound.
+                top = high_spec.maximum
+                high = np.where(high > top, np.maximum(2.0 * top - high, low), high)
+            high = _finalised(high_spec, high, clip)
             # Rounding to a coarser step than low's can land one step below low: step up once.
             step = _step_seconds(high_spec)
             if step:
@@ -226,6 +239,27 @@ def _filled(series: pd.Series, rng: np.random.Generator) -> pd.Series:
     values = series.to_numpy(copy=True)
     values[missing] = values[rng.choice(observed, size=len(missing))]
     return pd.Series(values, dtype=series.dtype)
+
+
+def _with_missing(values, missing: np.ndarray):
+    """``values`` missing on ``missing`` rows: a float array or a nullable integer array, kept exact."""
+    if isinstance(values, np.ndarray):
+        return np.where(missing, np.nan, values)
+    values = values.copy()
+    values[missing] = pd.NA
+    return values
+
+
+def _as_float(spec, values) -> np.ndarray:
+    """Floats in the logic's units (datetimes in seconds) from an engine column's decoded values.
+
+    The engine decodes exact columns (integer dtypes, datetimes in nanoseconds) as nullable
+    integer arrays; an inequality's arithmetic works on floats, as ``restore_column`` reads them.
+    """
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64, copy=False)
+    floats = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return floats / 1e9 if spec.kind == "datetime" else floats
 
 
 def _codes(values, spec) -> list:

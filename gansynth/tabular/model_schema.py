@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
@@ -39,6 +40,7 @@ from gansynth.persistence import TensorSpecs
 from gansynth.tabular.constraint_fit import Roles, check_columns
 from gansynth.tabular.constraints import FunctionalDependency, Inequality, RangeByCategory, record_from_dict
 from gansynth.tabular.networks import Generator
+from gansynth.tabular.numeric_schema import numeric_encoder
 from gansynth.tabular.schema import _DATETIME_STEPS_NS, ColumnSpec
 from gansynth.tabular.synthesizer import TabularGAN
 
@@ -170,9 +172,14 @@ def _dtype(value, kind: str, where: str):
 
 
 def _numeric_column(column, dtype, where: str) -> None:
-    bound = _MAX_EPOCH_SECONDS if column["kind"] == "datetime" else math.inf
-    low = number(column["minimum"], f"{where}.minimum", -bound, bound)
-    high = number(column["maximum"], f"{where}.maximum", -bound, bound)
+    if ptypes.is_integer_dtype(dtype):
+        info = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+        low = integer(column["minimum"], f"{where}.minimum", int(info.min), int(info.max))
+        high = integer(column["maximum"], f"{where}.maximum", int(info.min), int(info.max))
+    else:
+        bound = _MAX_EPOCH_SECONDS if column["kind"] == "datetime" else math.inf
+        low = number(column["minimum"], f"{where}.minimum", -bound, bound)
+        high = number(column["maximum"], f"{where}.maximum", -bound, bound)
     if low > high:
         raise invalid(where, f"has minimum {low} above maximum {high}")
     if column["kind"] != "datetime":
@@ -227,16 +234,11 @@ def _transformer(value, columns: list) -> tuple[list[int], list[int], list]:
             condition_widths.append(width)
             level_counts.append(slot_counts)
         else:
-            record(encoder, where, ("type", "means", "stds", "weights", "has_nan"))
-            if encoder["type"] != "numeric":
-                raise invalid(f"{where}.type", f"must be 'numeric' for the {column['kind']} column")
-            n_modes = len(array(encoder["means"], f"{where}.means", 1, max_modes))
-            for key, low in (("means", -math.inf), ("stds", 5e-324), ("weights", 5e-324)):
-                for x in array(encoder[key], f"{where}.{key}", n_modes, n_modes):
-                    number(x, f"{where}.{key}", low)
-            data_widths.append(1 + n_modes + has_nan)
-            if has_nan:
-                condition_widths.append(n_modes + 1)
+            n_modes, n_spikes = numeric_encoder(encoder, column, max_modes, where)
+            slots = n_modes + n_spikes + has_nan
+            data_widths.append((n_modes > 0) + slots)
+            if has_nan or n_spikes or n_modes == 0:
+                condition_widths.append(slots)
                 level_counts.append(None)
         if boolean(encoder["has_nan"], f"{where}.has_nan") != has_nan:
             raise invalid(f"{where}.has_nan", "disagrees with the column's nan_rate")

@@ -42,8 +42,9 @@ class ColumnSpec:
         The original pandas dtype, as ``str(dtype)``; samples are cast back to it.
     nan_rate : float
         Fraction of missing values in training.
-    minimum, maximum : float or None
-        Training range of numeric kinds (datetimes in seconds since the epoch).
+    minimum, maximum : int, float or None
+        Training range of numeric kinds: exact Python ints for integer dtypes (whatever their
+        width), floats otherwise (datetimes in seconds since the epoch).
     categories : list or None
         Observed non-missing values of discrete kinds, in a stable order.
     dtype_categories : list or None
@@ -60,8 +61,8 @@ class ColumnSpec:
     kind: str
     dtype: str
     nan_rate: float = 0.0
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     categories: list | None = None
     dtype_categories: list | None = None
     ordered: bool = False
@@ -219,7 +220,7 @@ def _spec_for(name, series: pd.Series, kind: str) -> ColumnSpec:
         values = numeric_values(series, kind)
         observed = values[~np.isnan(values)]
         check_numbers(name, observed, "fitting")
-        spec.minimum, spec.maximum = float(observed.min()), float(observed.max())
+        spec.minimum, spec.maximum = _numeric_range(series, observed)
         if kind == "datetime":
             spec.datetime_step_ns = _datetime_step(series)
             tz = getattr(series.dt, "tz", None)
@@ -265,16 +266,27 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
+def _numeric_range(series: pd.Series, observed: np.ndarray) -> tuple:
+    """The column's minimum and maximum: exact ints for integer dtypes, floats otherwise."""
+    if ptypes.is_integer_dtype(series.dtype):
+        present = series.dropna()
+        return int(present.min()), int(present.max())
+    return float(observed.min()), float(observed.max())
+
+
+def restore_column(spec: ColumnSpec, raw) -> pd.Series:
     """Build a column of the original kind and dtype from decoded values.
 
     Parameters
     ----------
     spec : ColumnSpec
         The fitted column.
-    raw : numpy.ndarray
-        Float values with NaN for missing (numeric kinds, datetimes in seconds), or category
-        codes with ``-1`` for missing (discrete kinds).
+    raw : numpy.ndarray or pandas.arrays.IntegerArray
+        Decoded numeric values (already in range and on their grid): a nullable integer array
+        for integer dtypes and datetimes (nanoseconds since the epoch), or floats with NaN for
+        missing (datetimes in seconds; values the table's logic derived, rounded here to the
+        column's integer or datetime step); or category codes with ``-1`` for missing
+        (discrete kinds).
 
     Returns
     -------
@@ -284,12 +296,11 @@ def restore_column(spec: ColumnSpec, raw: np.ndarray) -> pd.Series:
     if spec.kind == "datetime":
         return _restore_datetime(spec, raw)
     if spec.kind in ("continuous", "integer"):
-        values = np.round(raw) if spec.kind == "integer" else raw
-        dtype = pd.api.types.pandas_dtype(spec.dtype)
-        if ptypes.is_integer_dtype(dtype):
-            bounds = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
-            values = np.clip(values, bounds.min, bounds.max)
-        return pd.Series(values, name=spec.name).astype(dtype)
+        dtype = ptypes.pandas_dtype(spec.dtype)
+        if _is_float_array(raw) and ptypes.is_integer_dtype(dtype):
+            bounds = np.iinfo(getattr(dtype, "numpy_dtype", dtype))
+            raw = np.clip(np.round(raw), bounds.min, bounds.max)
+        return pd.Series(raw, name=spec.name).astype(dtype)
 
     lookup = np.empty(len(spec.categories) + 1, dtype=object)
     lookup[: len(spec.categories)] = spec.categories
@@ -321,11 +332,21 @@ def category_template(specs: list[ColumnSpec]) -> pd.DataFrame:
     )
 
 
-def _restore_datetime(spec: ColumnSpec, seconds: np.ndarray) -> pd.Series:
-    step = spec.datetime_step_ns or 1
-    missing = np.isnan(seconds)
-    nanoseconds = np.round(np.where(missing, 0.0, seconds) * 1e9 / step) * step
-    stamps = pd.Series(nanoseconds.astype(np.int64).view("datetime64[ns]"), name=spec.name)
+def _is_float_array(raw) -> bool:
+    return isinstance(raw, np.ndarray) and raw.dtype.kind == "f"
+
+
+def _restore_datetime(spec: ColumnSpec, raw) -> pd.Series:
+    """Timestamps from int64 nanoseconds since the epoch (a nullable array; missing is NaT), or
+    from float seconds (NaN for missing), rounded to the column's step."""
+    if _is_float_array(raw):
+        step = spec.datetime_step_ns or 1
+        missing = np.isnan(raw)
+        values = (np.round(np.where(missing, 0.0, raw) * 1e9 / step) * step).astype(np.int64)
+    else:
+        missing = pd.isna(raw)
+        values = np.asarray(raw.to_numpy(dtype=np.int64, na_value=0))
+    stamps = pd.Series(values.view("datetime64[ns]"), name=spec.name)
     stamps[missing] = pd.NaT
     if spec.timezone is not None:
         stamps = stamps.dt.tz_localize("UTC").dt.tz_convert(spec.timezone)

@@ -14,48 +14,24 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gansynth._distributed import data_parallel, rank_device
-from gansynth._initialisation import build_network
 from gansynth._random import draw_seed, torch_generator
-from gansynth._torch_utils import adam, resolve_device, torch_threads
+from gansynth._torch_utils import resolve_device
 from gansynth.errors import InputError
 from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
-from gansynth.tabular.conditions import (
-    ConditionSampler,
-    condition_codes_by_rows,
-    condition_levels_by_rows,
-    condition_weights,
-)
-from gansynth.tabular.data_parallel import (
-    check_same_encoding,
-    epoch_mean,
-    global_counts,
-    rank_batch,
-    shard,
-    share_buffers,
-    shared_seed,
-    synchronised,
-    training_seed,
-)
-from gansynth.tabular.encoded import EncodedRows
-from gansynth.tabular.generation import generate_blocks, regroup
+from gansynth.tabular.data_parallel import check_same_encoding, rank_batch, shard, shared_seed, training_seed
+from gansynth.tabular.decoding import sample_chunks
+from gansynth.tabular.fitting import build_networks, condition_sampler, finish_data_parallel, train_model
 from gansynth.tabular.logic_detection import learn_logic
 from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.model_state import restore_tabular, tabular_state
-from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
-from gansynth.tabular.schema import as_frame, build_specs, category_template, restore_column
-from gansynth.tabular.training import GANModules, train
+from gansynth.tabular.schema import as_frame, build_specs, category_template
 from gansynth.tabular.transformer import DataTransformer
 
 # What "auto" means for a direct fit: the CTGAN paper's settings. Wrappers such as
 # GANOversampler replace "auto" with a length and batch of their own rule.
 DEFAULT_EPOCHS = 300
 DEFAULT_BATCH_SIZE = 500
-
-# Below this many multiply-adds per generator forward (batch x parameters), a training step is
-# dominated by dispatch overhead: extra intra-op threads only add synchronisation, and on a
-# loaded 2-core machine they made a small oversampler 5x slower (146 vs 31 ms per step).
-_SMALL_STEP_WORK = 5e7
 
 # Rows per chunk when streaming: a chunk of a 20-column table is tens of megabytes while it is
 # decoded, and a Parquet row group of this size compresses well.
@@ -111,7 +87,12 @@ class TabularGAN(BaseEstimator):
         values are resampled from the training values. ``None`` never groups (a column of
         50,000 levels then needs gigabytes).
     clip : bool, default=True
-        Clip sampled numeric values to the training range.
+        Keep sampled numeric values inside the training range. A value the generator puts
+        outside is redrawn from its mixture mode's Gaussian truncated to the range, so no pile
+        of rows forms on the bounds (rows sit on a bound as often as the data's own spikes
+        there say). ``False`` leaves such values as generated; integer and datetime columns
+        still stay within what their dtype holds. Either way integer columns keep exact values,
+        numeric columns keep their grid, and spike values (see Notes) are exact.
     n_jobs : int or None, default=None
         Processes fitting the numeric columns' mixtures, with scikit-learn's meaning: ``None``
         is 1 unless inside a :func:`joblib.parallel_backend` context, ``-1`` is all cores.
@@ -156,6 +137,23 @@ class TabularGAN(BaseEstimator):
         Number of columns seen in ``fit``.
     feature_names_in_ : numpy.ndarray
         Column names, when ``fit`` got a DataFrame with string column names.
+
+    Notes
+    -----
+    Numeric columns are sampled as the data writes them (:mod:`gansynth.tabular.column_values`
+    has the rules and their constants):
+
+    - Integer dtypes and datetimes are read as exact integers: int64's extremes, uint64 and
+      values above 2**53 come back exact, and ``columns_`` holds exact ranges.
+    - A numeric column with at most 20 distinct values, used by 3 rows each on average, is
+      sampled from those values only.
+    - A value that rows pile up on (a zero, a cap, a default) is a *spike*: a discrete mode
+      beside the Gaussian mixture, sampled exactly at its share, with no continuous value
+      rounding onto it. A spike holds at least 5 rows, at least 5% of the rows not in larger
+      spikes, and 3 times the mean count of its 3 nearest values on either side; at most 10.
+    - Integer columns, datetimes and floats with at most 6 decimals keep their grid (the greatest
+      common step from the smallest value), and a grid aligned with zero keeps the data's
+      rounding habits (how often values sit on 5, 10, 50, ... steps beyond chance).
 
     Examples
     --------
@@ -267,7 +265,7 @@ class TabularGAN(BaseEstimator):
         condition_shares : dict or None, default=None
             ``{discrete column: share}``: the fraction of training rows conditioned on that
             column, the rest being spread evenly over the other condition blocks (the other
-            discrete columns and the numeric columns with missing values). By default every
+            discrete columns, and the numeric columns with missing values or spikes). By default every
             block is conditioned on equally often. When the named columns are the only condition
             blocks, their shares are relative. A label that will be sampled conditionally,
             as :class:`~gansynth.GANOversampler` does with the class, learns faster with a large
@@ -317,32 +315,21 @@ class TabularGAN(BaseEstimator):
             self.transformer_.fit(table, specs)
             check_same_encoding(self.transformer_, world)
             rows = self.transformer_.encode_rows(shard(table, world))
-            self.condition_sampler_ = self._condition_sampler(rows, condition_shares)
+            self.condition_sampler_ = condition_sampler(self, rows, condition_shares)
             # Two streams on the model's device: the initial weights (the same on every
             # data-parallel rank) and training (seeded apart on each rank).
-            self._build_networks(torch_generator(self.seed_, self.device_))
+            self.generator_, self.discriminator_, self.activation_ = build_networks(
+                self, torch_generator(self.seed_, self.device_)
+            )
             training_rng = torch_generator(training_seed(self.seed_, world), self.device_)
             steps = max(1, len(table) // self.batch_size_)
-            self.loss_history_ = self._train(
-                rows.to(self.device_), training_rng, world, rank_batch_size, steps
+            self.loss_history_ = train_model(
+                self, rows.to(self.device_), training_rng, world, rank_batch_size, steps
             )
             if world is not None:
-                self._finish_data_parallel(world, condition_shares)
+                self.condition_sampler_ = finish_data_parallel(self, world, condition_shares)
         self._sample_stream_ = np.random.RandomState(self.seed_)
         return self
-
-    def _finish_data_parallel(self, world, condition_shares) -> None:
-        """Every rank holds rank 0's batch-norm statistics and the whole table's condition counts."""
-        share_buffers(self.generator_, world)
-        counts = global_counts(self.condition_sampler_.counts, world, self.device_)
-        blocks = self.transformer_.condition_blocks
-        self.condition_sampler_ = ConditionSampler(
-            counts,
-            [s for _, s, _ in blocks],
-            log_frequency=self.log_frequency,
-            column_weights=condition_weights(condition_shares, self.transformer_.specs_, blocks),
-            device=self.device_,
-        )
 
     def _learn_columns(self, frame: pd.DataFrame, discrete_columns, column_kinds) -> None:
         """Column specs and the input's feature attributes; warns about constant numeric columns."""
@@ -369,83 +356,8 @@ class TabularGAN(BaseEstimator):
         table, kinds = self._logic_.engine_table(frame, np.random.default_rng([self.seed_, 2]))
         return table, build_specs(table, "auto", kinds)
 
-    def _condition_sampler(self, rows: EncodedRows, condition_shares) -> ConditionSampler:
-        """Training-by-sampling over the encoded rows' condition blocks."""
-        blocks = self.transformer_.condition_blocks
-        codes = (
-            np.stack([rows.block_codes(s, w) for _, s, w in blocks], axis=1)
-            if blocks
-            else np.zeros((len(rows), 0))
-        )
-        counts = [np.bincount(codes[:, j], minlength=w) for j, (_, _, w) in enumerate(blocks)]
-        return ConditionSampler(
-            counts,
-            [s for _, s, _ in blocks],
-            codes=codes,
-            log_frequency=self.log_frequency,
-            column_weights=condition_weights(condition_shares, self.transformer_.specs_, blocks),
-            device=self.device_,
-        )
-
-    def _train(self, data: EncodedRows, rng: torch.Generator, world, batch_size: int, steps: int):
-        """Adam with the paper's betas on both networks, then :func:`train`; returns the history."""
-        with torch_threads(self._training_threads()):
-            modules = GANModules(
-                generator=synchronised(self.generator_, world, self.device_),
-                discriminator=synchronised(self.discriminator_, world, self.device_),
-                activation=self.activation_,
-                generator_optimizer=adam(
-                    self.generator_.parameters(),
-                    lr=self.generator_lr,
-                    betas=(0.5, 0.9),
-                    weight_decay=self.generator_decay,
-                ),
-                discriminator_optimizer=adam(
-                    self.discriminator_.parameters(),
-                    lr=self.discriminator_lr,
-                    betas=(0.5, 0.9),
-                    weight_decay=self.discriminator_decay,
-                ),
-                embedding_dim=self.embedding_dim,
-                discriminator_steps=self.discriminator_steps,
-            )
-            return train(
-                modules,
-                data,
-                self.condition_sampler_,
-                epochs=self.epochs_,
-                batch_size=batch_size,
-                rng=rng,
-                verbose=self.verbose and (world is None or world.is_main),
-                steps_per_epoch=steps,
-                epoch_mean=epoch_mean(world),
-            )
-
     def _batch_size(self) -> int:
         return DEFAULT_BATCH_SIZE if self.batch_size == "auto" else int(self.batch_size)
-
-    def _training_threads(self):
-        if self.torch_threads != "auto":
-            return self.torch_threads
-        if self.device_.type != "cpu":
-            return None
-        work = self.batch_size_ * sum(p.numel() for p in self.generator_.parameters())
-        return 1 if work < _SMALL_STEP_WORK else None
-
-    def _build_networks(self, rng: torch.Generator) -> None:
-        """Both networks, their initial weights drawn from ``rng``."""
-        data_dim, cond_dim = self.transformer_.output_dim_, self.condition_sampler_.dim
-        self.generator_ = build_network(
-            lambda: Generator(self.embedding_dim + cond_dim, tuple(self.generator_dim), data_dim),
-            self.device_,
-            rng,
-        )
-        self.discriminator_ = build_network(
-            lambda: Discriminator(data_dim + cond_dim, tuple(self.discriminator_dim), self.pac),
-            self.device_,
-            rng,
-        )
-        self.activation_ = OutputActivation(self.transformer_.spans_).to(self.device_)
 
     # --------------------------------------------------------------- sample
     def sample(self, n, conditions=None, random_state=None, clip=None):
@@ -467,7 +379,8 @@ class TabularGAN(BaseEstimator):
             sample from one model at once. Without it, successive calls continue one stream
             seeded by the constructor's ``random_state``.
         clip : bool or None, default=None
-            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+            Keep numeric values inside the training range; ``None`` uses the ``clip``
+            parameter (see there).
 
         Returns
         -------
@@ -505,7 +418,8 @@ class TabularGAN(BaseEstimator):
         random_state : int, RandomState instance or None, default=None
             Seed for this call, as in :meth:`sample`.
         clip : bool or None, default=None
-            Clip numeric values to the training range; ``None`` uses the ``clip`` parameter.
+            Keep numeric values inside the training range; ``None`` uses the ``clip``
+            parameter (see there).
 
         Returns
         -------
@@ -581,48 +495,8 @@ class TabularGAN(BaseEstimator):
         if clip is not None and not isinstance(clip, (bool, np.bool_)):
             raise InputError(f"clip must be True, False or None; got {clip!r}")
         seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        # Conditions on a determined column become conditions on its determinants.
-        conditions = self._logic_.engine_conditions(conditions, n, np.random.default_rng([seed, 1]))
-        specs = self.transformer_.specs_
-        codes_for = condition_codes_by_rows(conditions, n, specs, self.transformer_)
-        levels_for = condition_levels_by_rows(conditions, n, specs, self.transformer_)
         clip = self.clip if clip is None else clip
-        self.generator_.eval()
-        blocks = regroup(generate_blocks(self, n, codes_for, seed), chunk_size, self.transformer_.spans_)
-        # One numpy stream per column for the values of grouped categorical levels, apart from
-        # torch's, consumed in row order so that the rows do not depend on the chunk size.
-        level_rngs = [np.random.default_rng([seed, 2, index]) for index in range(len(specs))]
-        return self._decoded(blocks, levels_for, level_rngs, clip)
-
-    def _decoded(self, blocks, levels_for, level_rngs, clip):
-        start = 0
-        for alphas, choices in blocks:
-            stop = start + len(alphas)
-            raw_columns = self.transformer_.inverse_transform(alphas, choices, rng=level_rngs)
-            # Conditioned columns carry exactly the requested values (the code alone says only
-            # "other" for a grouped level).
-            for column, levels in levels_for(start, stop).items():
-                raw_columns[column] = levels
-            raw_columns = self._logic_.decode(raw_columns, self.transformer_.specs_, clip)
-            yield self._to_output(self._to_frame(raw_columns, clip, start))
-            start = stop
-
-    def _to_frame(self, raw_columns: list[np.ndarray], clip: bool, start: int = 0) -> pd.DataFrame:
-        series = []
-        for spec, raw in zip(self.columns_, raw_columns):
-            if clip and not spec.is_discrete:
-                raw = np.clip(raw, spec.minimum, spec.maximum)
-            series.append(restore_column(spec, raw))
-        frame = pd.concat(series, axis=1) if series else pd.DataFrame()
-        frame.columns = [spec.name for spec in self.columns_]
-        if start:
-            frame.index = pd.RangeIndex(start, start + len(frame))
-        return frame
-
-    def _to_output(self, frame: pd.DataFrame):
-        if self.input_format_["type"] == "ndarray":
-            return frame.to_numpy(dtype=np.dtype(self.input_format_["dtype"]))
-        return frame
+        return sample_chunks(self, self._logic_, n, chunk_size, conditions, seed, clip)
 
     # ---------------------------------------------------------- persistence
     def save(self, path):
