@@ -306,6 +306,7 @@ IMAGE_EDITS = [
     (_set("params", "device", value=["cpu"]), "'device' parameter of ImageGAN"),
     (_set("n_epochs", value=0), "n_epochs"),
     (_set("augment", value="rotate"), "augment must be null or a DiffAugment policy"),
+    (_set("augment", value={}), "augment must be null or a DiffAugment policy"),  # found by hypothesis
     (_set("params", "augment", value="cutout,color"), "'augment' parameter of ImageGAN"),
 ]
 

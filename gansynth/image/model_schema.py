@@ -60,7 +60,7 @@ def image_tensors(description: dict) -> TensorSpecs:
     """
     record(description, "the model", _KEYS, _OPTIONAL_KEYS)
     augment = description.get("augment")
-    if augment is not None and augment not in POLICIES:
+    if augment is not None and (not isinstance(augment, str) or augment not in POLICIES):
         raise invalid(
             "augment",
             f"must be null or a DiffAugment policy such as 'color,translation,cutout'; got {shown(augment)}",
