@@ -206,7 +206,20 @@ def summarize(results: pd.DataFrame, metrics=tuple(SUMMARY_METRICS)) -> pd.DataF
 
 
 def format_summary(summary: pd.DataFrame, metrics=tuple(SUMMARY_METRICS)) -> str:
-    """The summary as a plain-text table: mean ± std per metric, PR-AUC's difference and p vs none."""
+    """The summary as a plain-text table: mean ± std per metric, PR-AUC's difference and p vs none.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The output of :func:`summarize`, one row per method.
+    metrics : sequence of str, default=all summary metrics
+        The metrics to show, the first one also compared with no augmentation.
+
+    Returns
+    -------
+    str
+        The table, one line per method.
+    """
     table = pd.DataFrame(index=summary.index)
     for metric in metrics:
         table[SUMMARY_METRICS.get(metric, metric)] = [
