@@ -15,7 +15,7 @@ import torch
 
 from gansynth import TabularGAN
 from gansynth.datasets import load_student_placements
-from gansynth.tabular import synthesizer, training
+from gansynth.tabular import fitting, training
 
 TINY = dict(
     epochs=2,
@@ -55,7 +55,7 @@ def main(out: str, mode: str) -> None:
             raise RuntimeError("rank 1 fails on purpose")
         return real_step(*args, **kwargs)
 
-    synthesizer.train = recording_train
+    fitting.train = recording_train
     if mode == "fail" and rank == 1:
         training.train_step = failing_step
     model = TabularGAN(**TINY, random_state=0).fit(load_student_placements())
