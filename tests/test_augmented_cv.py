@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from imblearn.over_sampling import RandomOverSampler
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
@@ -18,6 +19,8 @@ from gansynth import AugmentedClassifierCV, GANOversampler
 from gansynth._augmented_folds import augmented as _augmented
 from gansynth.errors import InputError
 from gansynth.sampling.tabular import default_generator
+
+_SKLEARN_BEFORE_1_7 = tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 7)
 
 FITS = []  # one entry per CountingSampler.fit_resample call
 
@@ -77,6 +80,10 @@ def imbalanced(n=300, rare=30, seed=0, shift=1.5):
     ]
 )
 def test_sklearn_checks_with_a_cheap_sampler(estimator, check):
+    if "check_classifiers_classes" in str(check) and _SKLEARN_BEFORE_1_7:
+        # scikit-learn 1.6's own average_precision scorer refuses string multi-class labels
+        # ("pos_label=1 is not a valid label"), with or without AugmentedClassifierCV.
+        pytest.xfail("scikit-learn < 1.7 cannot score average precision on string multi-class labels")
     check(estimator)
 
 
