@@ -5,9 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from gansynth import load
 from gansynth.cli import main
 from gansynth.datasets import load_student_placements
 from gansynth.io.tables import read_table
@@ -121,3 +123,24 @@ def test_console_script_is_installed():
         [sys.executable, "-m", "gansynth.cli", "sample", "--help"], capture_output=True, text=True
     )
     assert "--condition" in result.stdout
+
+
+def test_fit_groups_rare_levels_as_max_categories_says(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "code": [f"c{i % 40}" for i in range(200)]})
+    table, path = tmp_path / "codes.csv", tmp_path / "codes.gsyn"
+    frame.to_csv(table, index=False)
+    args = ["fit", str(table), "-o", str(path), "--epochs", "1", "--seed", "0", "--quiet"]
+    with pytest.warns(UserWarning, match="max_categories=5"):
+        assert main(args + ["--max-categories", "5"]) == 0
+    assert load(path).max_categories == 5
+    assert main(args + ["--max-categories", "none"]) == 0
+    assert load(path).max_categories is None
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_fit_refuses_a_bad_max_categories_in_one_line(table, tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", str(table), "-o", str(tmp_path / "m.gsyn"), "--max-categories", value])
+    assert exit_info.value.code == 2
+    assert "--max-categories" in capsys.readouterr().err

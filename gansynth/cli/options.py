@@ -21,6 +21,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def max_categories(text: str):
+    """``--max-categories``: a positive integer, or ``none`` to keep every level."""
+    if text.strip().lower() == "none":
+        return None
+    return positive_int(text)
+
+
 def non_negative_int(text: str) -> int:
     value = _integer(text)
     if value < 0:

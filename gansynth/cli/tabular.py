@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
-from gansynth.cli.options import epochs, non_negative_int, positive_int
+from gansynth.cli.options import epochs, max_categories, non_negative_int, positive_int
 from gansynth.cli.outputs import TABLE_SUFFIXES, check_output, make_parents
 from gansynth.io.tables import read_table
 
@@ -75,6 +75,12 @@ def _tabular_options(parser) -> None:
         "--batch-size", type=positive_int, default=500, help="rows per step, a multiple of 10 (default: 500)"
     )
     parser.add_argument("--discrete", default=None, help="comma-separated columns to treat as categorical")
+    parser.add_argument(
+        "--max-categories",
+        type=max_categories,
+        default=500,
+        help="levels kept per categorical column, the rarest grouped as 'other'; 'none' keeps all (500)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -85,6 +91,7 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
     model = TabularGAN(
         epochs=default_epochs if args.epochs in (None, "auto") else args.epochs,
         batch_size=args.batch_size,
+        max_categories=args.max_categories,
         random_state=args.seed,
         verbose=not args.quiet,
     )
