@@ -1,6 +1,10 @@
 """Streaming sampling: chunks that equal ``sample``, files written a chunk at a time, atomically."""
 
 import copy
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -214,3 +218,24 @@ def test_numeric_value_encodings_stream_like_sample():
     # The tiny model puts values outside the range, so redraws took part in what was compared.
     assert not whole.equals(model.sample(rows, random_state=7, clip=False))
     assert set(whole["duration"]) <= {3, 6, 12} and (whole["gain"] == 0).any()
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_streamed_sample_leaves_no_file_and_exits_143(model, tmp_path):
+    model.save(tmp_path / "model.gsyn")
+    out = tmp_path / "rows.parquet"
+    command = [sys.executable, "-m", "gansynth.cli", "sample", "-m", str(tmp_path / "model.gsyn")]
+    process = subprocess.Popen(
+        [*command, "--rows", "100000000", "--chunk-size", "10000", "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".rows.parquet.*.partial")):
+        assert process.poll() is None and time.monotonic() < deadline, "no partial file appeared"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143
+    assert stderr.strip().splitlines() == ["gansynth sample: terminated"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.gsyn"]

@@ -12,7 +12,10 @@ bug: one line naming it, exit status 1. ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 
 from gansynth import __version__
 from gansynth.cli import compare, evaluate, images, tabular
@@ -26,6 +29,28 @@ _COMMAND_MODULES = [tabular, evaluate, compare, images]
 # Refusals of the user's input or environment (a missing file, a full disk, a bad parameter
 # value refused by scikit-learn's validation): one line and exit status 2.
 USER_ERRORS = (GansynthError, OSError, ValueError, TypeError)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that partial output files are removed on the way."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """Turn SIGTERM into :class:`Terminated` while a command runs; the previous handler comes back."""
+    # Only the main thread may set handlers; a notebook may call ``main`` from another thread.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +79,13 @@ def main(argv=None) -> int:
     """Entry point of the ``gansynth`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args)
+        with _sigterm_unwinds():
+            args.handler(args)
+    except Terminated:
+        if args.debug:
+            raise
+        print(f"gansynth {args.command}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         if args.debug:
             raise
