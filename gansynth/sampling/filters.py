@@ -83,7 +83,7 @@ def _distance_features(table: pd.DataFrame, reference: pd.DataFrame, specs) -> n
         if spec.is_discrete:
             encoder = DiscreteEncoder(spec.categories, spec.has_nan)
             codes = encoder.codes(table[spec.name])
-            columns.append(np.eye(encoder.width)[np.maximum(codes, 0)] * (codes >= 0)[:, None] / np.sqrt(2))
+            columns.append(_scaled_one_hot(codes, encoder.width))
         else:
             values, known = (
                 numeric_values(table[spec.name], spec.kind),
@@ -112,3 +112,14 @@ def nearest_scores(frame, y, candidates, wanted, specs) -> np.ndarray:
         d_other = NearestNeighbors(n_neighbors=1).fit(real[~own]).kneighbors(fake[rows])[0][:, 0]
         score[rows] = d_other / np.maximum(d_own + d_other, 1e-12)
     return score
+
+
+def _scaled_one_hot(codes: np.ndarray, width: int) -> np.ndarray:
+    """Rows of ``width`` zeros with ``1/sqrt(2)`` at each code; a missing code (-1) stays all zeros.
+
+    Filled in place, so memory is the rows' and never ``width`` squared (an identity matrix).
+    """
+    one_hot = np.zeros((len(codes), width))
+    known = np.flatnonzero(codes >= 0)
+    one_hot[known, codes[known]] = 1 / np.sqrt(2)
+    return one_hot
