@@ -179,10 +179,16 @@ def _table(results: list[dict]) -> str:
     for r in results:
         lines.append(
             f"| {r['case']} | {r['rows']:,} | {r['seconds']:.0f} | {r['rows_per_s']:,.0f} "
-            f"| {r['rows_per_s_after_start']:,.0f} | {r['rows_per_cpu_s']:,.0f} | {r['peak_mib']:,.0f} "
+            f"| {_after_start(r['rows_per_s_after_start'])} | {r['rows_per_cpu_s']:,.0f} "
+            f"| {r['peak_mib']:,.0f} "
             f"| {r['fixed_s']:.0f} s, {r['fixed_mib']:,.0f} MiB |"
         )
     return "\n".join(lines)
+
+
+def _after_start(rows_per_s: float) -> str:
+    # Undefined (NaN) when the run took less than twice its start-up: the difference is noise.
+    return "–" if rows_per_s != rows_per_s else f"{rows_per_s:,.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
