@@ -21,16 +21,9 @@ from gansynth.persistence import _digest
 from gansynth.tabular import model_schema
 from gansynth.tabular.categories import GroupedEncoder, group_levels
 
-TINY = dict(
-    epochs=1,
-    batch_size=40,
-    pac=4,
-    embedding_dim=16,
-    generator_dim=(32, 32),
-    discriminator_dim=(32, 32),
-    verbose=False,
-    n_jobs=1,
-)
+from .conftest import TINY as SUITE_TINY
+
+TINY = dict(SUITE_TINY, epochs=1)
 FREQUENT = [f"f{i}" for i in range(20)]
 
 
