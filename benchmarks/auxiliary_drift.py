@@ -80,7 +80,8 @@ def summary(frame: pd.DataFrame) -> str:
         for name in order:
             rows = part[part["rows"] == name]
             share = rows["share_minority"]
-            seconds = rows["fit_seconds"].median() if "fit_seconds" in rows else np.nan
+            timed = rows["fit_seconds"].dropna() if "fit_seconds" in rows else rows.iloc[:0, 0]
+            seconds = timed.median() if len(timed) else np.nan
             lines.append(
                 f"| {dataset} | {name} | {share.mean():.3f} ({share.min():.3f}-{share.max():.3f}) "
                 f"| {rows['mean_probability'].mean():.3f} | {'' if np.isnan(seconds) else f'{seconds:.1f}'} |"
