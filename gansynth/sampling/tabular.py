@@ -146,7 +146,10 @@ class GANOversampler(BaseOverSampler):
         class (AC-GAN, CTAB-GAN+): the oversampler sets the clone's ``auxiliary_target`` to the
         class column it adds, so generated rows of a class are pushed to look like that class
         to a classifier trained on the real rows. Its weight is ``generator__auxiliary_weight``.
-        A per-class GAN sees one class only, so ``per_class=True`` refuses it.
+        A per-class GAN sees one class only, so ``per_class=True`` refuses it. On three tables
+        (``benchmarks/results/auxiliary_loss.md``) it kept the joint GAN's minority rows on
+        their side and beat the plain joint GAN downstream in every block, but did not clearly
+        beat per-class GANs, at about twice their fit time.
     epochs, batch_size, embedding_dim, generator_dim, discriminator_dim : deprecated
         Set them on ``generator`` instead, e.g. ``generator=TabularGAN(epochs=50)``. Until
         their removal in 0.3 they still apply, with a ``FutureWarning``.
