@@ -105,8 +105,10 @@ class TabularGAN(BaseEstimator):
         (the critic's widths) learns to predict this column from the real encoded rows' other
         columns, and the generator pays its cross-entropy on generated rows against the category
         they carry. It keeps rows of a rare category looking like that category rather than the
-        common ones. Training only: each step costs more (see
-        ``benchmarks/results/auxiliary_loss.md``); sampling is unchanged. ``None`` trains without it.
+        common ones. Training only: a joint GANOversampler fit took about 1.5 times as long
+        (``benchmarks/results/auxiliary_loss.md``); sampling is unchanged, and a model file keeps
+        only the two parameters, not the classifier.
+        ``None`` trains without it.
     auxiliary_weight : float, default=1.0
         The weight of the auxiliary loss in the generator's loss (with ``auxiliary_target``).
     n_jobs : int or None, default=None
