@@ -27,6 +27,10 @@ COMMANDS = {
         "benchmarks.column_values",
         "spikes, grids, few-valued integers and bounds: real vs synthetic shares",
     ),
+    "drift": (
+        "benchmarks.auxiliary_drift",
+        "does a joint GAN's minority stay on its side: auxiliary classifier loss vs none vs per-class",
+    ),
     "fingerprint": ("benchmarks.fingerprint", "seeded outputs of every estimator, to check a refactoring"),
     "timings": (
         "benchmarks.timings",

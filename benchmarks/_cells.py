@@ -120,11 +120,13 @@ def run_cell(
     augmenter: AugmenterSpec,
     classifiers: tuple[str, ...],
     cache_dir: str | None = None,
+    tune: bool = True,
 ) -> list[dict]:
     """Resample once, fit every classifier, and return one result row per classifier.
 
     Each classifier is scored at the 0.5 threshold and at thresholds tuned on held-out training
-    rows (``gansynth.comparison.methods.evaluate``). ``cache_dir`` holds GAN draws that
+    rows (``gansynth.comparison.methods.evaluate``; ``tune=False`` leaves the tuned metrics NaN and
+    fits no fold). ``cache_dir`` holds GAN draws that
     GANOversampler's threshold tuning and AugmentedClassifierCV share (same folds, same seeds).
 
     Failures are results too: an augmenter that raises yields one ``failed`` row per classifier
@@ -178,6 +180,7 @@ def run_cell(
                 seed,
                 augmented=(X_res, y_res) if method.augment is not None else None,
                 memory=memory,
+                tune=tune,
                 inner_cv=INNER_FOLDS,
             )
         except Exception as error:  # noqa: BLE001

@@ -59,6 +59,9 @@ class Profile:
     n_splits: int
     augmenters: dict = field(default_factory=dict)
     gan_variants: dict = field(default_factory=dict)
+    # Tune decision thresholds (and score the *_tuned metrics) on inner folds of the training
+    # rows. Off, a GANOversampler cell costs one GAN fit instead of one per fold plus one.
+    tune: bool = True
 
     def augmenter_specs(self, include_gan: bool) -> list[AugmenterSpec]:
         specs = [make_spec(name, options) for name, options in self.augmenters.items()]
@@ -94,6 +97,23 @@ PROFILES = {
         augmenters={"none": {}, "RandomOverSampler": {}, "SMOTE": {}, **_BASELINES},
         gan_variants={"GANOversampler": {}, "AugmentedClassifierCV": {}},
     ),
+    # Does the auxiliary classifier loss fix the joint GAN's drift, downstream
+    # (benchmarks/results/auxiliary_loss.md)? PR-AUC only: thresholds are not tuned, so each GAN
+    # cell costs one fit.
+    "auxiliary": Profile(
+        "auxiliary",
+        datasets=("yeast4", "seismic_bumps", "wilt"),
+        settings=("natural", "n_500"),
+        classifiers=("logreg", "hist_gb"),
+        n_splits=3,
+        augmenters={"none": {}, "SMOTE": {}, **_BASELINES},
+        gan_variants={
+            "GANOversampler": {},
+            "GANOversampler[joint]": {"per_class": False},
+            "GANOversampler[joint+aux]": {"per_class": False, "auxiliary_loss": True},
+        },
+        tune=False,
+    ),
     "full": Profile(
         "full",
         datasets=ALL_DATASETS,
@@ -110,6 +130,8 @@ PROFILES = {
             "AugmentedClassifierCV": {},
             "GANOversampler[unfiltered]": {"quality_filter": None},
             "GANOversampler[joint]": {"per_class": False},
+            # The joint GAN with an auxiliary classifier loss on the class (AC-GAN, CTAB-GAN+).
+            "GANOversampler[joint+aux]": {"per_class": False, "auxiliary_loss": True},
             "GANOversampler[joint+unfiltered]": {"per_class": False, "quality_filter": None},
             "GANOversampler[joint+nearest]": {"per_class": False, "quality_filter": "nearest"},
             # TabularGAN fitted on the minority rows alone, as the SDV synthesizers are here.
@@ -242,7 +264,8 @@ def run(
                 log("time budget reached; stopping (rerun to resume)")
                 break
             _append_rows(
-                csv_path, run_cell(cell, loader, specs[cell.augmenter], profile.classifiers, cache_dir)
+                csv_path,
+                run_cell(cell, loader, specs[cell.augmenter], profile.classifiers, cache_dir, profile.tune),
             )
             finished += 1
     else:
@@ -295,7 +318,13 @@ def _run_parallel(pending, loader, specs, profile, csv_path, jobs, deadline, log
             while queue and len(running) < 2 * jobs and not (deadline and time.monotonic() > deadline):
                 cell = queue.pop(0)
                 future = pool.submit(
-                    run_cell, cell, loader, specs[cell.augmenter], profile.classifiers, cache_dir
+                    run_cell,
+                    cell,
+                    loader,
+                    specs[cell.augmenter],
+                    profile.classifiers,
+                    cache_dir,
+                    profile.tune,
                 )
                 running[future] = cell
             if not running:
@@ -372,6 +401,11 @@ def _header(
         "TunedThresholdClassifierCV tunes it. PR-AUC is average precision. The multi-class hpc_data "
         "is binarised as class L (minority) vs the rest.",
         "",
+        *(
+            []
+            if profile.tune
+            else ["This profile tunes no thresholds: the `*_tuned` metrics are not measured (NaN).", ""]
+        ),
     ]
 
 

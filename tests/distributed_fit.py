@@ -3,7 +3,8 @@
 Each rank writes ``OUT/rank<R>.json``: digests of its transformer, of the initial and final weights
 (read where training starts and ends), its shard's size, batch and steps, and whether a process
 group is left initialised after ``fit``. Rank 0 saves ``OUT/model.gsyn``. With ``fail``, rank 1
-raises in its third training step.
+raises in its third training step; with ``aux``, the fit uses an auxiliary classifier loss on
+"gender", and the digests include the classifier.
 """
 
 import hashlib
@@ -58,11 +59,13 @@ def main(out: str, mode: str) -> None:
     fitting.train = recording_train
     if mode == "fail" and rank == 1:
         training.train_step = failing_step
-    model = TabularGAN(**TINY, random_state=0).fit(load_student_placements())
+    auxiliary = {"auxiliary_target": "gender"} if mode == "aux" else {}
+    model = TabularGAN(**TINY, **auxiliary, random_state=0).fit(load_student_placements())
+    classifier = [model.auxiliary_classifier_] if mode == "aux" else []
     description = json.dumps(model.transformer_.to_dict(), sort_keys=True, default=repr)
     record.update(
         transformer=hashlib.sha256(description.encode()).hexdigest(),
-        final=weights_digest(model.generator_, model.discriminator_),
+        final=weights_digest(model.generator_, model.discriminator_, *classifier),
         world_size=model.world_size_,
         batch_size_=model.batch_size_,
         group_left=torch.distributed.is_initialized(),

@@ -72,6 +72,20 @@ def test_two_process_fit_agrees_on_every_rank_and_its_model_loads_and_samples(tm
     assert rows.shape == (50, data.shape[1]) and set(rows["gender"]) == {"F"}
 
 
+@pytest.mark.slow  # a torchrun launch
+def test_a_two_process_fit_with_the_auxiliary_loss_agrees_on_every_rank(tmp_path):
+    done = torchrun(SCRIPT, tmp_path, "aux")
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, second = ranks(tmp_path)
+    for key in ("initial", "final", "loss_history"):
+        assert first[key] == second[key], key
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert torchrun(SCRIPT, plain).returncode == 0
+    assert ranks(plain)[0]["initial"] == first["initial"]  # the classifier is built after the networks
+    assert ranks(plain)[0]["loss_history"] != first["loss_history"]
+
+
 @pytest.mark.slow  # two torchrun launches
 def test_same_seed_and_world_size_give_the_same_model_file(tmp_path):
     data = tmp_path / "data.csv"

@@ -278,6 +278,12 @@ TABULAR_EDITS = [
     (_set("params", "device", value="gpu9"), "params.device is not a torch device name"),
     (_set("params", "device", value="cuda" * 100), "params.device must be a string of at most 64"),
     (_set("params", "random_state", value="seed"), "'random_state' parameter of TabularGAN"),
+    (_set("params", "auxiliary_weight", value=-1.0), "'auxiliary_weight' parameter of TabularGAN"),
+    (_set("params", "auxiliary_target", value=[1]), "'auxiliary_target' parameter of TabularGAN"),
+    (
+        _set("params", "auxiliary_target", value="y" * 5000),
+        "params.auxiliary_target must be a string of at most",
+    ),
     (_set("loss_history", "epoch", value=[0, 1, 2]), "different lengths"),
     (lambda m: m.pop("transformer"), r"lacks \['transformer'\]"),
     (_set("surprise", value=1), "unexpected keys"),

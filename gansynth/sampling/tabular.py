@@ -141,6 +141,15 @@ class GANOversampler(BaseOverSampler):
         settings, also on three tables held out while choosing it, and are several times
         faster; the joint GAN's minority rows drifted toward the majority when the minority
         had few rows.
+    auxiliary_loss : bool, default=False
+        With ``per_class=False``, train the joint GAN with an auxiliary classifier loss on the
+        class (AC-GAN, CTAB-GAN+): the oversampler sets the clone's ``auxiliary_target`` to the
+        class column it adds, so generated rows of a class are pushed to look like that class
+        to a classifier trained on the real rows. Its weight is ``generator__auxiliary_weight``.
+        A per-class GAN sees one class only, so ``per_class=True`` refuses it. On three tables
+        (``benchmarks/results/auxiliary_loss.md``) it kept the joint GAN's minority rows on
+        their side and beat the plain joint GAN downstream in every block, but did not clearly
+        beat per-class GANs, at about twice their fit time.
     epochs, batch_size, embedding_dim, generator_dim, discriminator_dim : deprecated
         Set them on ``generator`` instead, e.g. ``generator=TabularGAN(epochs=50)``. Until
         their removal in 0.3 they still apply, with a ``FutureWarning``.
@@ -178,6 +187,7 @@ class GANOversampler(BaseOverSampler):
         "quality_filter": [StrOptions({"classifier", "nearest"}), None],
         "filter_oversampling": [Interval(numbers.Real, 1, None, closed="left")],
         "per_class": ["boolean"],
+        "auxiliary_loss": ["boolean"],
         # Deprecated: validated by the generator they are passed on to.
         **dict.fromkeys(DEPRECATED_GENERATOR_OPTIONS, "no_validation"),
     }
@@ -193,6 +203,7 @@ class GANOversampler(BaseOverSampler):
         quality_filter="classifier",
         filter_oversampling=2.0,
         per_class=True,
+        auxiliary_loss=False,
         epochs=DEPRECATED,
         batch_size=DEPRECATED,
         embedding_dim=DEPRECATED,
@@ -212,6 +223,7 @@ class GANOversampler(BaseOverSampler):
         self.quality_filter = quality_filter
         self.filter_oversampling = filter_oversampling
         self.per_class = per_class
+        self.auxiliary_loss = auxiliary_loss
         self.epochs = epochs
         self.batch_size = batch_size
         self.embedding_dim = embedding_dim
@@ -343,6 +355,11 @@ class GANOversampler(BaseOverSampler):
         # Validates every feature (inf, all-NaN, ...) in both modes: a per-class GAN alone would
         # only see the columns that have values in its class.
         specs = build_specs(frame, categorical)
+        if self.auxiliary_loss and self.per_class:
+            raise InputError(
+                "auxiliary_loss=True needs per_class=False: a per-class GAN sees one class only, so a "
+                "classifier of the class has nothing to learn"
+            )
         seed = draw_seed(self.random_state)
         template = generator_with_legacy_options(self, self.generator, default_generator)
         targets = self._targets(y)
@@ -375,6 +392,9 @@ class GANOversampler(BaseOverSampler):
         """One GAN on all rows with the class as a condition; ``factor`` candidates per row needed."""
         training = frame.assign(**{target: y})
         self.gan_, plan = self._new_gan(template, len(training), seed)
+        if self.auxiliary_loss:
+            # The class column is one this sampler adds, so it is the one that names it.
+            self.gan_.set_params(auxiliary_target=target)
         self.training_batch_size_, self.training_epochs_, self.training_steps_ = plan
         # Training conditions on the class half of the time, as sampling will: with the class
         # one block among many it was learned far more slowly.

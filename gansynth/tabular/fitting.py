@@ -11,10 +11,11 @@ import torch
 
 from gansynth._initialisation import build_network
 from gansynth._torch_utils import adam, torch_threads
+from gansynth.tabular.auxiliary import AuxiliaryLoss, target_block
 from gansynth.tabular.conditions import ConditionSampler, condition_weights
 from gansynth.tabular.data_parallel import epoch_mean, global_counts, share_buffers, synchronised
 from gansynth.tabular.encoded import EncodedRows
-from gansynth.tabular.networks import Discriminator, Generator, OutputActivation
+from gansynth.tabular.networks import AuxiliaryClassifier, Discriminator, Generator, OutputActivation
 from gansynth.tabular.training import GANModules, train
 
 # Below this many multiply-adds per generator forward (batch x parameters), a training step is
@@ -58,6 +59,39 @@ def build_networks(model, rng: torch.Generator) -> tuple[Generator, Discriminato
     return generator, discriminator, OutputActivation(model.transformer_.spans_).to(model.device_)
 
 
+def build_auxiliary_classifier(model, rng: torch.Generator) -> AuxiliaryClassifier | None:
+    """The auxiliary classifier of ``model.auxiliary_target`` (the critic's widths), or ``None``.
+
+    Built after the networks from the same ``rng``, so a model without it draws the same weights.
+    """
+    if model.auxiliary_target is None:
+        return None
+    _, width = target_block(model.auxiliary_target, model.transformer_)
+    features = model.transformer_.output_dim_ - width
+    return build_network(
+        lambda: AuxiliaryClassifier(features, tuple(model.discriminator_dim), width), model.device_, rng
+    )
+
+
+def _auxiliary_loss(model, world) -> AuxiliaryLoss | None:
+    """The classifier (synchronised across ranks) with its optimiser, as the critic's; ``None`` when off."""
+    if model.auxiliary_classifier_ is None:
+        return None
+    start, width = target_block(model.auxiliary_target, model.transformer_)
+    return AuxiliaryLoss(
+        classifier=synchronised(model.auxiliary_classifier_, world, model.device_),
+        optimizer=adam(
+            model.auxiliary_classifier_.parameters(),
+            lr=model.discriminator_lr,
+            betas=(0.5, 0.9),
+            weight_decay=model.discriminator_decay,
+        ),
+        start=start,
+        width=width,
+        weight=float(model.auxiliary_weight),
+    )
+
+
 def train_model(model, data: EncodedRows, rng: torch.Generator, world, batch_size: int, steps: int):
     """Adam with the paper's betas on both networks, then :func:`train`; returns the history.
 
@@ -84,6 +118,7 @@ def train_model(model, data: EncodedRows, rng: torch.Generator, world, batch_siz
             ),
             embedding_dim=model.embedding_dim,
             discriminator_steps=model.discriminator_steps,
+            auxiliary=_auxiliary_loss(model, world),
         )
         return train(
             modules,

@@ -119,6 +119,9 @@ def _params(value) -> dict:
     for name in ("generator_dim", "discriminator_dim"):
         for width in array(params[name], f"params.{name}", 0, MAX_LAYERS):
             integer(width, f"params.{name}", 1, MAX_WIDTH)
+    # A training-time option: sampling never reads it, but a column name has a name's bounds.
+    if isinstance(params["auxiliary_target"], str):
+        text(params["auxiliary_target"], "params.auxiliary_target")
     return params
 
 

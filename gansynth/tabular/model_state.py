@@ -81,5 +81,6 @@ def restore_tabular(cls, metadata: dict, tensors: dict[str, torch.Tensor], devic
     model.generator_ = generator.to(model.device_).eval()
     model.activation_ = OutputActivation(model.transformer_.spans_).to(model.device_)
     model.discriminator_ = None
+    model.auxiliary_classifier_ = None
     model._sample_stream_ = np.random.RandomState(model.seed_)
     return model

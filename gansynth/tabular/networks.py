@@ -174,3 +174,26 @@ class OutputActivation(nn.Module):
             torch.cat(alphas, dim=1) if alphas else empty,
             torch.cat(choices, dim=1) if choices else empty.long(),
         )
+
+
+class AuxiliaryClassifier(nn.Module):
+    """An MLP that predicts one discrete column's category from the rest of an encoded row.
+
+    Hidden layers are linear, LeakyReLU(0.2) and, in training mode, dropout whose masks come from
+    the ``rng`` given to :meth:`forward`, as in the critic; the head gives one logit per slot.
+    """
+
+    def __init__(self, input_dim: int, hidden_dims, n_classes: int, dropout: float = 0.5):
+        super().__init__()
+        self.dropout = dropout
+        widths = [input_dim, *hidden_dims]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.head = nn.Linear(widths[-1], n_classes)
+
+    def forward(self, x, rng: torch.Generator | None = None):
+        """Logits, one row per input row; training mode needs ``rng`` for dropout."""
+        for layer in self.hidden:
+            x = F.leaky_relu(layer(x), 0.2)
+            if self.training:
+                x = dropout(x, self.dropout, rng)
+        return self.head(x)

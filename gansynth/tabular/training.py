@@ -20,6 +20,7 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from gansynth._progress import progress_bar
+from gansynth.tabular.auxiliary import AuxiliaryLoss
 from gansynth.tabular.conditions import ConditionSampler
 from gansynth.tabular.networks import Discriminator, Generator, OutputActivation, gradient_penalty
 
@@ -37,6 +38,8 @@ class GANModules:
     discriminator_steps: int = 1
     # WGAN-GP's weight; 0 skips the penalty (the step benchmark measures what it costs).
     penalty_weight: float = 10.0
+    # The auxiliary classifier loss on one discrete column (TabularGAN's auxiliary_target).
+    auxiliary: AuxiliaryLoss | None = None
 
 
 def train_step(
@@ -47,6 +50,9 @@ def train_step(
     rng: torch.Generator,
 ):
     """One critic update (or ``discriminator_steps`` of them) and one generator update.
+
+    With ``modules.auxiliary``, the auxiliary classifier is also updated once on the last critic
+    step's real rows, and the generator's loss includes its weighted cross-entropy.
 
     Parameters
     ----------
@@ -81,7 +87,8 @@ def train_step(
             noise = torch.randn(noise_shape, device=data.device, generator=rng)
             raw = generator(torch.cat([noise, cond], dim=1))
             fake = activate(raw, rng)
-        real_input = torch.cat([data[rows], cond], dim=1)
+        real_rows = data[rows]
+        real_input = torch.cat([real_rows, cond], dim=1)
         fake_input = torch.cat([fake.detach(), cond], dim=1)
         real_score, fake_score = critic(torch.cat([real_input, fake_input]), rng).chunk(2)
         critic_loss = fake_score.mean() - real_score.mean()
@@ -99,6 +106,9 @@ def train_step(
     adversarial = -local_critic(torch.cat([fake, cond], dim=1), rng).mean()
     critic.requires_grad_(True)
     generator_loss = adversarial + sampler.conditional_loss(raw, column, category)
+    if modules.auxiliary is not None:
+        modules.auxiliary.classifier_step(real_rows, rng)
+        generator_loss = generator_loss + modules.auxiliary.generator_loss(fake, rng)
     modules.generator_optimizer.zero_grad(set_to_none=True)
     generator_loss.backward()
     modules.generator_optimizer.step()
@@ -133,6 +143,8 @@ def train(
         steps_per_epoch = max(1, len(data) // batch_size)
     modules.generator.train()
     modules.discriminator.train()
+    if modules.auxiliary is not None:
+        modules.auxiliary.classifier.train()
     history = []
     progress = progress_bar(range(epochs), description=description, verbose=verbose)
     for epoch in progress:
@@ -147,4 +159,6 @@ def train(
         progress.set_postfix(G=f"{generator_mean:.3f}", D=f"{critic_mean:.3f}", refresh=False)
     modules.generator.eval()
     modules.discriminator.eval()
+    if modules.auxiliary is not None:
+        modules.auxiliary.classifier.eval()
     return pd.DataFrame(history, columns=["epoch", "generator_loss", "discriminator_loss"]).set_index("epoch")
