@@ -12,6 +12,10 @@ import sys
 COMMANDS = {
     "downstream": ("benchmarks.downstream", "does augmentation help classifiers on real test sets"),
     "ctgan": ("benchmarks.ctgan_comparison", "TabularGAN vs the ctgan package on Adult: speed and fidelity"),
+    "time-to-quality": (
+        "benchmarks.time_to_quality",
+        "TabularGAN vs ctgan: SDMetrics quality and fit time after several epoch counts",
+    ),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
