@@ -70,7 +70,7 @@ def train_cnn(
     """
     rng = torch.Generator().manual_seed(seed)
     beta_draws = np.random.default_rng(seed)
-    data = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1) / 127.5 - 1.0
+    data = _as_tensor(images)
     targets = torch.as_tensor(labels, dtype=torch.int64)
     weight = None
     if class_weight == "balanced":
@@ -104,9 +104,14 @@ def _soft_cross_entropy(logits, target, weight):
     return per_class.sum(dim=1).mean()
 
 
+def _as_tensor(images):
+    """uint8 images (n, h, w) as float (n, 1, h, w) in [-1, 1] (a copy: test arrays may be read-only)."""
+    return torch.from_numpy(np.array(images, dtype=np.float32)).unsqueeze(1) / 127.5 - 1.0
+
+
 def predict_cnn(network, images):
     """Predicted label codes of uint8 images (n, h, w)."""
-    data = torch.as_tensor(images, dtype=torch.float32).unsqueeze(1) / 127.5 - 1.0
+    data = _as_tensor(images)
     with torch.no_grad():
         return torch.cat(
             [network(data[i : i + 2048]).argmax(dim=1) for i in range(0, len(data), 2048)]
