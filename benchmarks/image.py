@@ -6,14 +6,18 @@ Two variants, each over several seeds:
   the oversampler's ``"auto"`` strategy tops every class up to 1,000.
 * ``lowdata``: 20 training images per class; every class is topped up to 200.
 
-For each, a logistic regression on raw pixels is trained on the real images alone, after random
-over-sampling, and after ``ImageGANOversampler``, and scored
-on the full 10,000-image test set (balanced accuracy, recall of the minority classes). The images
-the samplers added are judged by a small CNN trained once on 20,000 real training images (see
+For each, two judges are trained on the real images alone, with class weights, with mixup (CNN
+only), after random over-sampling and after ``ImageGANOversampler`` (each GAN fitted once per
+variant and seed, its resampled set shared by the judges): a logistic regression on raw pixels and,
+with ``--cnn-updates``, a small two-convolution CNN (``benchmarks/image_judges.py``). Both are
+scored on the full 10,000-image test set (balanced accuracy, recall of the minority classes). The
+images the samplers added are judged by a small CNN trained once on real training images (see
 ``gansynth.image.metrics``): the Fréchet distance between their features and those of real test
 images of the same classes, and the CNN's accuracy on them against the class they were made for
 (conditional accuracy). Random over-sampling adds copies of real images, so its figures are the
-"real images, few of them" reference for the GAN's.
+"real images, few of them" reference for the GAN's. ``--augment`` and ``--conditioning`` compare
+``ImageGAN`` variants (their product); ``--include`` adds an earlier run's rows (e.g. its
+baselines) to the report without running them again. The report is ``benchmarks/image_report.py``.
 
 Run from the repository root (about 20 minutes on one CPU thread with the defaults)::
 
@@ -32,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-MINORITY_CLASSES = (0, 2, 7)  # T-shirt/top, Pullover, Sneaker
+from benchmarks.image_report import MINORITY_CLASSES, write_markdown
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -85,10 +90,23 @@ def main(argv=None):
         help="run only the GANs (real only and random oversampling cost a classifier fit each)",
     )
     parser.add_argument(
-        "--cnn-epochs",
+        "--conditioning",
+        nargs="+",
+        default=["concat"],
+        help="ImageGAN generator conditionings compared (each crossed with every --augment policy)",
+    )
+    parser.add_argument(
+        "--cnn-updates",
         type=int,
         default=0,
-        help="also judge by a small 2-convolution CNN trained this many epochs on each set (0: no)",
+        help="also judge by a small 2-convolution CNN trained this many updates of 64 images (0: no)",
+    )
+    parser.add_argument("--mixup-alpha", type=float, default=0.2, help="Beta(alpha, alpha) of the mixup CNN")
+    parser.add_argument(
+        "--include",
+        default=None,
+        help="a CSV of an earlier run whose rows for this run's seeds and variants join the report "
+        "(e.g. the baselines of the main run in an ablation)",
     )
     parser.add_argument("--out", default=str(RESULTS), help="folder for image_*.md/.csv/.png")
     parser.add_argument("--tag", default="image_fashion_mnist", help="file name stem of the results")
@@ -117,10 +135,11 @@ def main(argv=None):
             out / f"{args.tag}.md",
             results,
             command,
-            args.judge_accuracy,
-            args.judge_images,
-            float("nan"),
-            FASHION_MNIST_CLASSES,
+            judge_accuracy=args.judge_accuracy,
+            judge_images=args.judge_images,
+            seconds=float("nan"),
+            class_names=FASHION_MNIST_CLASSES,
+            cnn=(args.cnn_updates, args.mixup_alpha) if args.cnn_updates else None,
         )
         return 0
 
@@ -129,121 +148,33 @@ def main(argv=None):
 
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)  # BLAS too: oversubscribed threads crawl on a shared machine
-    from imblearn.over_sampling import RandomOverSampler
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import balanced_accuracy_score, recall_score
-
     from benchmarks.image_datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
-    from gansynth.image.gan import ImageGAN
-    from gansynth.image.metrics import FeatureClassifier, conditional_accuracy, frechet_distance
-    from gansynth.sampling.image import ImageGANOversampler
+    from gansynth.image.metrics import FeatureClassifier
 
     started = time.time()
     out.mkdir(parents=True, exist_ok=True)
     train_x, train_y = load_fashion_mnist("train", data_dir=args.data_dir, download=False)
     test_x, test_y = load_fashion_mnist("test", data_dir=args.data_dir, download=False)
-    flat_test = test_x.reshape(len(test_x), -1) / 255.0
 
     judge_rows = np.random.default_rng(12345).choice(len(train_x), size=args.judge_images, replace=False)
     judge = FeatureClassifier(epochs=2, random_state=0, device="cpu").fit(
         train_x[judge_rows], train_y[judge_rows]
     )
     judge_accuracy = float(np.mean(judge.predict(test_x) == test_y))
-    test_features = judge.transform(test_x)
+    test = (test_x, test_y, judge.transform(test_x))
     print(f"feature CNN: test accuracy {judge_accuracy:.3f} ({time.time() - started:.0f}s)", flush=True)
 
+    earlier = pd.DataFrame(columns=["variant", "seed", "method"])
+    if args.include:
+        earlier = pd.read_csv(args.include)
+        earlier = earlier[earlier["seed"].isin(args.seeds) & earlier["variant"].isin(args.variants)]
+    args.done = set(zip(earlier["variant"], earlier["seed"], earlier["method"]))  # not run again
     rows = []
     # Seeds outermost, so that a run cut short still covers every variant.
     for seed in args.seeds:
         for variant in args.variants:
-            rng = np.random.default_rng(seed)
-            x, y, strategy, minority = make_variant(variant, train_x, train_y, rng)
-            flat = x.reshape(len(x), -1) / 255.0
-            batches = max(1, len(x) // 64)
-            epochs = args.gan_epochs if args.gan_epochs != "auto" else max(1, -(-args.gan_steps // batches))
-            samplers = {
-                "real only": None,
-                "random oversampling": RandomOverSampler(sampling_strategy=strategy, random_state=seed),
-            }
-            if args.skip_baselines:
-                samplers = {}
-            for policy in args.augment:
-                name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
-                samplers[name] = ImageGANOversampler(
-                    image_shape=(28, 28),
-                    sampling_strategy=strategy,
-                    random_state=seed,
-                    generator=ImageGAN(
-                        epochs=int(epochs),
-                        generator_width=args.gan_width,
-                        discriminator_width=args.gan_width,
-                        augment=None if policy == "none" else policy,
-                        class_balance=True,
-                        verbose=False,
-                        device="cpu",
-                    ),
-                )
-            for method, sampler in samplers.items():
-                tick = time.time()
-                # fit_resample then fit, rather than a Pipeline, to keep the exact rows added.
-                x_res, y_res = (flat, y) if sampler is None else sampler.fit_resample(flat, y)
-                with warnings.catch_warnings():
-                    warnings.simplefilter(
-                        "ignore", ConvergenceWarning
-                    )  # capped at 200 iterations for CPU time
-                    clf = LogisticRegression(max_iter=200, C=0.1).fit(x_res, y_res)
-                predicted = clf.predict(flat_test)
-                row = {
-                    "variant": variant,
-                    "seed": seed,
-                    "method": method,
-                    "n_real": len(x),
-                    "n_added": len(x_res) - len(x),
-                    "balanced_accuracy": balanced_accuracy_score(test_y, predicted),
-                    "minority_recall": float(
-                        np.mean(recall_score(test_y, predicted, labels=minority, average=None))
-                    ),
-                    "cnn_balanced_accuracy": np.nan,
-                    "cnn_minority_recall": np.nan,
-                    "fd_added": np.nan,
-                    "conditional_accuracy_added": np.nan,
-                    "fd_gan_all_classes": np.nan,
-                }
-                if args.cnn_epochs:
-                    cnn = FeatureClassifier(epochs=args.cnn_epochs, random_state=seed, device="cpu")
-                    as_images = np.clip(np.rint(x_res * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
-                    cnn_predicted = cnn.fit(as_images, y_res).predict(test_x)
-                    row["cnn_balanced_accuracy"] = balanced_accuracy_score(test_y, cnn_predicted)
-                    row["cnn_minority_recall"] = float(
-                        np.mean(recall_score(test_y, cnn_predicted, labels=minority, average=None))
-                    )
-                if sampler is not None:
-                    added = (
-                        np.clip(np.rint(x_res[len(x) :] * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
-                    )
-                    added_labels = y_res[len(x) :]
-                    same_classes = np.isin(test_y, np.unique(added_labels))
-                    row["fd_added"] = frechet_distance(judge.transform(added), test_features[same_classes])
-                    row["conditional_accuracy_added"] = conditional_accuracy(judge, added, added_labels)
-                if method.startswith("ImageGANOversampler"):
-                    gan = sampler.gan_
-                    balanced = np.repeat(np.arange(10), 200)
-                    generated = gan.sample(len(balanced), labels=balanced, random_state=seed)
-                    generated = np.clip(np.rint(generated * 255.0), 0, 255).astype(np.uint8)
-                    row["fd_gan_all_classes"] = frechet_distance(judge.transform(generated), test_features)
-                    if seed == args.seeds[0]:
-                        suffix = (
-                            ""
-                            if method == "ImageGANOversampler"
-                            else "_" + method.split()[-1].replace(",", "_")
-                        )
-                        gan.save_grid(
-                            out / f"{args.tag}_{variant}_seed{seed}{suffix}.png",
-                            n_per_class=12,
-                            random_state=0,
-                        )
-                row["seconds"] = time.time() - tick
+            x, y, strategy, minority = make_variant(variant, train_x, train_y, np.random.default_rng(seed))
+            for row in run_methods(args, variant, seed, x, y, strategy, minority, judge, test, out):
                 rows.append(row)
                 # Written after every run so that an interrupted benchmark still leaves its results.
                 pd.DataFrame(rows).to_csv(out / f"{args.tag}.csv", index=False)
@@ -251,115 +182,161 @@ def main(argv=None):
 
     results = pd.DataFrame(rows)
     results.to_csv(out / f"{args.tag}.csv", index=False)
+    if len(earlier):
+        results = pd.concat([earlier, results], ignore_index=True)
     command = ("python -m benchmarks.image " + " ".join(sys.argv[1:] if argv is None else argv)).strip()
     write_markdown(
         out / f"{args.tag}.md",
         results,
         command,
-        judge_accuracy,
-        args.judge_images,
-        time.time() - started,
-        FASHION_MNIST_CLASSES,
+        judge_accuracy=judge_accuracy,
+        judge_images=args.judge_images,
+        seconds=time.time() - started,
+        class_names=FASHION_MNIST_CLASSES,
+        cnn=(args.cnn_updates, args.mixup_alpha) if args.cnn_updates else None,
     )
     print(f"done in {time.time() - started:.0f}s", flush=True)
     return 0
 
 
-def write_markdown(path, results, command, judge_accuracy, judge_images, seconds, class_names):
-    metrics = [
-        "balanced_accuracy",
-        "minority_recall",
-        "cnn_balanced_accuracy",
-        "cnn_minority_recall",
-        "fd_added",
-        "conditional_accuracy_added",
-        "fd_gan_all_classes",
-    ]
-    metrics = [m for m in metrics if m in results and results[m].notna().any()]
-    summary = results.groupby(["variant", "method"], sort=False)[metrics].agg(["mean", "std"])
-    lines = [
-        "# Fashion-MNIST: ImageGANOversampler vs random over-sampling vs real data only",
-        "",
-        f"Command: `{command}` (run from the repository root"
-        + (
-            ""
-            if np.isnan(seconds)
-            else f"; {seconds / 60:.1f} min in total on 1 thread of a 2-core CPU shared with other jobs"
+def gan_samplers(args, strategy, seed, n_images):
+    """One ImageGANOversampler per (DiffAugment policy, conditioning), named for the report."""
+    from gansynth.image.gan import ImageGAN
+    from gansynth.sampling.image import ImageGANOversampler
+
+    batches = max(1, n_images // 64)
+    epochs = args.gan_epochs if args.gan_epochs != "auto" else max(1, -(-args.gan_steps // batches))
+    samplers = {}
+    for policy in args.augment:
+        for conditioning in args.conditioning:
+            name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
+            name += "" if conditioning == "concat" else f", {conditioning}"
+            samplers[name] = ImageGANOversampler(
+                image_shape=(28, 28),
+                sampling_strategy=strategy,
+                random_state=seed,
+                generator=ImageGAN(
+                    epochs=int(epochs),
+                    generator_width=args.gan_width,
+                    discriminator_width=args.gan_width,
+                    conditioning=conditioning,
+                    augment=None if policy == "none" else policy,
+                    class_balance=True,
+                    verbose=False,
+                    device="cpu",
+                ),
+            )
+    return samplers
+
+
+def _as_images(flat):
+    return np.clip(np.rint(flat * 255.0), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+
+
+def run_methods(args, variant, seed, x, y, strategy, minority, judge, test, out):
+    """Yield one result row per method of one (variant, seed): baselines first, then the GANs.
+
+    Each sampler is fitted once; its resampled set is judged by both classifiers.
+    """
+    from imblearn.over_sampling import RandomOverSampler
+
+    flat = x.reshape(len(x), -1) / 255.0
+    # method: (the real set or a sampler, logistic regression options, CNN options; None: not judged)
+    plans = {}
+    if not args.skip_baselines:
+        real = (flat, y)
+        plans = {
+            "real only": (real, {}, {}),
+            "class weights": (real, {"class_weight": "balanced"}, {"class_weight": "balanced"}),
+            "mixup": (real, None, {"mixup_alpha": args.mixup_alpha}),
+            "random oversampling": (RandomOverSampler(sampling_strategy=strategy, random_state=seed), {}, {}),
+        }
+    for method, sampler in gan_samplers(args, strategy, seed, len(x)).items():
+        plans[method] = (sampler, {}, {})
+    plans = {method: plan for method, plan in plans.items() if (variant, seed, method) not in args.done}
+    # The CNN gets the same number of updates for every method (see image_judges).
+    for method, (source, lr_options, cnn_options) in plans.items():
+        tick = time.time()
+        sampler = None if isinstance(source, tuple) else source
+        x_res, y_res = source if sampler is None else sampler.fit_resample(flat, y)
+        fit_seconds = time.time() - tick
+        row = {
+            "variant": variant,
+            "seed": seed,
+            "method": method,
+            "n_real": len(x),
+            "n_added": len(x_res) - len(x),
+        }
+        row.update(_judge_scores(args, seed, x_res, y_res, minority, test, lr_options, cnn_options))
+        row.update(_added_quality(sampler, x, x_res, y_res, judge, test))
+        if method.startswith("ImageGANOversampler"):
+            row["fd_gan_all_classes"] = _gan_distance(sampler.gan_, seed, judge, test)
+            if seed == args.seeds[0]:
+                suffix = method[len("ImageGANOversampler") :].replace(", ", "_").replace(" ", "_")
+                suffix = suffix.replace(",", "_")
+                sampler.gan_.save_grid(
+                    out / f"{args.tag}_{variant}_seed{seed}{suffix}.png", n_per_class=12, random_state=0
+                )
+        row["sampler_seconds"] = fit_seconds
+        row["seconds"] = time.time() - tick
+        yield row
+
+
+def _judge_scores(args, seed, x_res, y_res, minority, test, lr_options, cnn_options):
+    """Balanced accuracy and minority recall of logistic regression and the CNN on the test set."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    from benchmarks.image_judges import predict_cnn, train_cnn
+
+    test_x, test_y, _ = test
+    scores = {}
+    if lr_options is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # capped at 200 iterations for CPU time
+            clf = LogisticRegression(max_iter=200, C=0.1, **lr_options).fit(x_res, y_res)
+        scores.update(_scores("", test_y, clf.predict(test_x.reshape(len(test_x), -1) / 255.0), minority))
+    if args.cnn_updates and cnn_options is not None:
+        network = train_cnn(
+            _as_images(x_res), y_res, n_classes=10, updates=args.cnn_updates, seed=seed, **cnn_options
         )
-        + ").",
-        "",
-        "Minority classes in the imbalanced variant: "
-        f"{', '.join(class_names[c] for c in MINORITY_CLASSES)} "
-        "(20 training images each, 2% of the 1,000 kept for the other classes). "
-        "Low-data: 20 images per class, every class topped up to 200. "
-        "Classifier: logistic regression (C=0.1, at most 200 lbfgs iterations) "
-        "on raw pixels scaled to [0, 1]; test set: all "
-        "10,000 Fashion-MNIST test images. Minority recall: mean recall of the minority classes "
-        "(all ten classes in the low-data variant). CNN columns, when present: the two-convolution "
-        "CNN of `gansynth.image.metrics.FeatureClassifier` trained on each resampled set "
-        "(seeded by the run's seed) and scored on the same test set.",
-        "",
-        f"Quality judge: a small CNN trained for 2 epochs on {judge_images:,} real training images "
-        f"(test accuracy {judge_accuracy:.3f}). "
-        "`fd_added`: Fréchet distance between its 128-d features of the images a sampler added "
-        "and those of the real test images of the same classes (lower is closer). "
-        "`conditional_accuracy_added`: how often it assigns "
-        "an added image to the class it was added for. `fd_gan_all_classes`: 200 GAN images per class vs the "
-        "whole test set. Random over-sampling adds copies of real training images, so its columns show what "
-        "real images score.",
-        "",
-        "Mean ± standard deviation over seeds " + ", ".join(map(str, sorted(results["seed"].unique()))) + ".",
-        "",
-        "| variant | method | " + " | ".join(_HEADERS[m] for m in metrics) + " |",
-        "|---|---|" + "---|" * len(metrics),
-    ]
-    for (variant, method), row in summary.iterrows():
-        cells = []
-        for metric in metrics:
-            mean, std = row[(metric, "mean")], row[(metric, "std")]
-            cells.append("–" if np.isnan(mean) else f"{mean:.3f} ± {std:.3f}")
-        lines.append(f"| {variant} | {method} | " + " | ".join(cells) + " |")
-    judged = [m for m in metrics if m.endswith(("balanced_accuracy", "minority_recall"))]
-    lines += ["", *_margins(results, judged)]
-    lines.append("")
-    Path(path).write_text("\n".join(lines))
+        scores.update(_scores("cnn_", test_y, predict_cnn(network, test_x), minority))
+    return scores
 
 
-_HEADERS = {
-    "balanced_accuracy": "balanced accuracy",
-    "minority_recall": "minority recall",
-    "cnn_balanced_accuracy": "balanced accuracy (CNN)",
-    "cnn_minority_recall": "minority recall (CNN)",
-    "fd_added": "FD of added images",
-    "conditional_accuracy_added": "conditional accuracy of added",
-    "fd_gan_all_classes": "GAN FD, all classes",
-}
+def _scores(prefix, truth, predicted, minority):
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+
+    return {
+        f"{prefix}balanced_accuracy": balanced_accuracy_score(truth, predicted),
+        f"{prefix}minority_recall": float(
+            np.mean(recall_score(truth, predicted, labels=minority, average=None))
+        ),
+    }
 
 
-def _margins(results, metrics):
-    """Each GAN's per-seed difference from each baseline: mean, standard deviation, and wins."""
-    lines = [
-        "Margins: GAN minus baseline, paired by seed (mean ± standard deviation over seeds; "
-        "wins = seeds where the GAN is higher).",
-        "",
-        "| variant | GAN | baseline | " + " | ".join(_HEADERS[m] for m in metrics) + " |",
-        "|---|---|---|" + "---|" * len(metrics),
-    ]
-    for variant, rows in results.groupby("variant", sort=False):
-        table = rows.set_index(["method", "seed"])[metrics]
-        methods = list(dict.fromkeys(rows["method"]))
-        for gan in (m for m in methods if m.startswith("ImageGANOversampler")):
-            for baseline in ("real only", "random oversampling"):
-                if baseline not in methods:
-                    continue
-                difference = (table.loc[gan] - table.loc[baseline]).dropna(how="all")
-                cells = [
-                    f"{difference[m].mean():+.3f} ± {difference[m].std():.3f} "
-                    f"({int((difference[m] > 0).sum())}/{difference[m].notna().sum()})"
-                    for m in metrics
-                ]
-                lines.append(f"| {variant} | {gan} | {baseline} | " + " | ".join(cells) + " |")
-    return lines
+def _added_quality(sampler, x, x_res, y_res, judge, test):
+    """Fréchet distance and conditional accuracy of the images a sampler added (NaN for none)."""
+    from gansynth.image.metrics import conditional_accuracy, frechet_distance
+
+    if sampler is None:
+        return {"fd_added": np.nan, "conditional_accuracy_added": np.nan}
+    _, test_y, test_features = test
+    added, added_labels = _as_images(x_res[len(x) :]), y_res[len(x) :]
+    same_classes = np.isin(test_y, np.unique(added_labels))
+    return {
+        "fd_added": frechet_distance(judge.transform(added), test_features[same_classes]),
+        "conditional_accuracy_added": conditional_accuracy(judge, added, added_labels),
+    }
+
+
+def _gan_distance(gan, seed, judge, test):
+    """Fréchet distance of 200 GAN images per class to the whole test set."""
+    from gansynth.image.metrics import frechet_distance
+
+    generated = gan.sample(2000, labels=np.repeat(np.arange(10), 200), random_state=seed)
+    generated = np.clip(np.rint(generated * 255.0), 0, 255).astype(np.uint8)
+    return frechet_distance(judge.transform(generated), test[2])
 
 
 if __name__ == "__main__":

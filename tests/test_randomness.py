@@ -291,6 +291,9 @@ def test_every_random_draw_of_fit_and_sample_has_a_generator_on_its_device(table
         TabularGAN(**TINY, random_state=0).fit(table).sample(100, random_state=1)
         model = ImageGAN(**IMAGE_TINY, spectral_norm=True, class_balance=True, random_state=0).fit(*digits)
         model.sample(10, random_state=1)
+        ImageGAN(**IMAGE_TINY, conditioning="batchnorm", random_state=0).fit(*digits).sample(
+            10, random_state=1
+        )
         FeatureClassifier(epochs=1, random_state=0).fit(*digits)
     assert audit.seen > 50
     assert audit.unseeded == [] and audit.misplaced == []

@@ -19,7 +19,7 @@ from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.errors import InputError, InputTypeError
 from gansynth.image.augment import FULL_POLICY, POLICIES
 from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
-from gansynth.image.networks import Discriminator, Generator
+from gansynth.image.networks import CONDITIONINGS, Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
 from gansynth.io.images import write_grid
 from gansynth.persistence import loaded_params, save_model, stored_params
@@ -66,6 +66,12 @@ class ImageGAN(BaseEstimator):
         Discriminator channels after its first convolution, doubled likewise; ``"auto"`` as above.
     embedding_dim : int, default=32
         Size of the generator's class embedding.
+    conditioning : {"concat", "batchnorm"}, default="concat"
+        Where the generator takes the label. ``"concat"``: the class embedding joins the noise at
+        the input only. ``"batchnorm"``: also class-conditional batch norm in every generator
+        layer, its gain and bias mapped from the same embedding by layers all classes share, so
+        rare classes learn from the frequent ones' features (de Vries et al., 2017; Brock et al.,
+        2019).
     loss : {"hinge", "non_saturating"}, default="hinge"
         Adversarial objective.
     spectral_norm : bool, default=False
@@ -133,6 +139,7 @@ class ImageGAN(BaseEstimator):
         "generator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "discriminator_width": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "conditioning": [StrOptions(set(CONDITIONINGS))],
         "loss": [StrOptions(set(LOSSES))],
         "spectral_norm": ["boolean"],
         "r1_gamma": [Interval(numbers.Real, 0, None, closed="left")],
@@ -156,6 +163,7 @@ class ImageGAN(BaseEstimator):
         generator_width="auto",
         discriminator_width="auto",
         embedding_dim=32,
+        conditioning="concat",
         loss="hinge",
         spectral_norm=False,
         r1_gamma=1.0,
@@ -175,6 +183,7 @@ class ImageGAN(BaseEstimator):
         self.generator_width = generator_width
         self.discriminator_width = discriminator_width
         self.embedding_dim = embedding_dim
+        self.conditioning = conditioning
         self.loss = loss
         self.spectral_norm = spectral_norm
         self.r1_gamma = r1_gamma
@@ -293,6 +302,7 @@ class ImageGAN(BaseEstimator):
             fmt.size,
             self._width(self.generator_width),
             self.embedding_dim,
+            self.conditioning,
         )
 
     def _make_discriminator(self):

@@ -82,7 +82,13 @@ def image_tensors(description: dict) -> TensorSpecs:
     width = (32 if size <= 16 else 16) if width == "auto" else width
     return network_tensors(
         lambda: Generator(
-            params["latent_dim"], len(classes), image_format["channels"], size, width, params["embedding_dim"]
+            params["latent_dim"],
+            len(classes),
+            image_format["channels"],
+            size,
+            width,
+            params["embedding_dim"],
+            params["conditioning"],  # a file written before conditioning existed gets "concat"
         ),
         "generator.",
     )
