@@ -1,10 +1,15 @@
 """Shared fixtures. Tests use tiny networks and few epochs so the suite stays fast on 2 CPU cores."""
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from gansynth.persistence import _digest
 
 # Tiny networks gain nothing from intra-op threads, and oversubscribed threads slow a shared CPU.
 torch.set_num_threads(1)
@@ -19,6 +24,31 @@ TINY = dict(
     verbose=False,
     n_jobs=1,
 )
+
+IMAGE_TINY = dict(
+    epochs=1,
+    batch_size=16,
+    latent_dim=8,
+    generator_width=4,
+    discriminator_width=4,
+    embedding_dim=4,
+    verbose=False,
+    device="cpu",
+)
+
+
+def forged_copy(source, target, edit):
+    """``source`` with ``edit`` applied to its description and the digest recomputed: a forged file.
+
+    Forging is how a hostile file gets past the digest, so the description's own checks must catch it.
+    """
+    with safe_open(str(source), "pt") as handle:
+        header = json.loads(handle.metadata()["gansynth"])
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
+    edit(header["model"])
+    header["digest_sha256"] = _digest(header["model"], tensors)
+    save_file(tensors, str(target), metadata={"gansynth": json.dumps(header)})
+    return target
 
 
 def shared_data_dir() -> Path:

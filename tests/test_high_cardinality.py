@@ -3,25 +3,22 @@
 The frequency tolerances come from runs over several seeds, quoted where they are used.
 """
 
-import json
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
 from scipy.stats import chisquare
 from sklearn.utils._param_validation import InvalidParameterError
 
 import gansynth
 from gansynth import ModelFileError, TabularGAN
-from gansynth.persistence import _digest
 from gansynth.tabular import model_schema
 from gansynth.tabular.categories import GroupedEncoder, group_levels
 
 from .conftest import TINY as SUITE_TINY
+from .conftest import forged_copy
 
 TINY = dict(SUITE_TINY, epochs=1)
 FREQUENT = [f"f{i}" for i in range(20)]
@@ -231,16 +228,6 @@ def test_save_and_load_keep_the_grouping(grouped_model, tmp_path):
     )
 
 
-def forged(source, target, edit):
-    with safe_open(str(source), "pt") as handle:
-        header = json.loads(handle.metadata()["gansynth"])
-        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
-    edit(header["model"])
-    header["digest_sha256"] = _digest(header["model"], tensors)
-    save_file(tensors, str(target), metadata={"gansynth": json.dumps(header)})
-    return target
-
-
 def _encoder(**changes):
     def edit(model):
         model["transformer"]["encoders"][1].update(changes)
@@ -281,7 +268,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("edit, match", HOSTILE)
 def test_hostile_edits_of_the_grouping_are_refused(grouped_model, tmp_path, edit, match):
-    path = forged(grouped_model.save(tmp_path / "m.gsyn"), tmp_path / "forged.gsyn", edit)
+    path = forged_copy(grouped_model.save(tmp_path / "m.gsyn"), tmp_path / "forged.gsyn", edit)
     with pytest.raises(ModelFileError, match=match) as info:
         gansynth.load(path)
     assert "\n" not in str(info.value)

@@ -26,19 +26,12 @@ from gansynth.io.images import read_images
 from gansynth.persistence import read_model, save_model
 from gansynth.sampling.image import ImageGANOversampler
 
+from .conftest import IMAGE_TINY
+
 DATA_DIR = Path(
     os.environ.get("GANSYNTH_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
 )
-TINY = dict(
-    epochs=1,
-    batch_size=16,
-    latent_dim=8,
-    generator_width=4,
-    discriminator_width=4,
-    embedding_dim=4,
-    verbose=False,
-    device="cpu",
-)
+TINY = IMAGE_TINY
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,9 @@ from gansynth.image.augment import FULL_POLICY, POLICIES, TRANSFORMS, color, cut
 from gansynth.image.gan import ImageGAN
 from gansynth.image.networks import Discriminator, Generator
 
-TINY = dict(
-    epochs=1,
-    batch_size=16,
-    latent_dim=8,
-    generator_width=4,
-    discriminator_width=4,
-    embedding_dim=4,
-    verbose=False,
-    device="cpu",
-)
+from .conftest import IMAGE_TINY
+
+TINY = IMAGE_TINY
 
 
 def _rng(seed=0):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
 from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -16,35 +12,16 @@ import gansynth
 from gansynth import ModelFileError
 from gansynth.image.gan import ImageGAN
 from gansynth.image.networks import ConditionalBatchNorm, Generator
-from gansynth.persistence import _digest
 
-TINY = dict(
-    epochs=1,
-    batch_size=16,
-    latent_dim=8,
-    generator_width=4,
-    discriminator_width=4,
-    embedding_dim=4,
-    verbose=False,
-    device="cpu",
-)
+from .conftest import IMAGE_TINY, forged_copy
+
+TINY = IMAGE_TINY
 
 
 @pytest.fixture(scope="module")
 def digits():
     data = load_digits()
     return data.images[:160].astype(np.float32) / 16.0, data.target[:160]
-
-
-def _edited_copy(source, target, edit):
-    """The model file with its description edited and its digest recomputed (a forged file)."""
-    with safe_open(str(source), "pt") as handle:
-        header = json.loads(handle.metadata()["gansynth"])
-        tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118
-    edit(header["model"])
-    header["digest_sha256"] = _digest(header["model"], tensors)
-    save_file(tensors, str(target), metadata={"gansynth": json.dumps(header)})
-    return target
 
 
 def test_the_label_changes_the_gain_and_bias_of_every_batch_norm():
@@ -90,7 +67,7 @@ def test_save_load_round_trip(digits, tmp_path):
 def test_a_file_written_before_conditioning_loads_as_concat(digits, tmp_path):
     images, labels = digits
     model = ImageGAN(random_state=0, **TINY).fit(images, labels)
-    path = _edited_copy(
+    path = forged_copy(
         model.save(tmp_path / "new.gsyn"), tmp_path / "old.gsyn", lambda m: m["params"].pop("conditioning")
     )
     loaded = gansynth.load(path)
@@ -115,7 +92,7 @@ def test_hostile_conditioning_in_a_file_is_refused(digits, tmp_path, value, matc
         model["params"]["conditioning"] = value
 
     with pytest.raises(ModelFileError, match=match):
-        gansynth.load(_edited_copy(path, tmp_path / "forged.gsyn", edit))
+        gansynth.load(forged_copy(path, tmp_path / "forged.gsyn", edit))
 
 
 def test_unknown_conditioning_is_refused_at_fit(digits):
