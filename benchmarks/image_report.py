@@ -91,9 +91,9 @@ def _coverage_text(results):
         "images (test), averaged over the added classes: *precision*, the share of added images "
         "inside the real images' k-NN balls (fidelity); *recall*, the share of real images inside "
         "the added images' balls; *coverage*, the share of real images whose own ball holds an "
-        "added image (diversity that outliers cannot inflate). Copies repeat each real image, so "
-        "their balls have radius 0: random over-sampling's recall against the training images is "
-        "1 and against the test images about 0; compare its coverage instead."
+        "added image (diversity that outliers cannot inflate). Copies repeat real images, so "
+        "the balls of images copied more than k times have radius 0: random over-sampling's recall "
+        "is 1 against the training images and small against the test images; compare its coverage."
     )
 
 
