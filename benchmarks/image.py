@@ -16,8 +16,11 @@ images the samplers added are judged by a small CNN trained once on real trainin
 images of the same classes, and the CNN's accuracy on them against the class they were made for
 (conditional accuracy). Random over-sampling adds copies of real images, so its figures are the
 "real images, few of them" reference for the GAN's. ``--augment`` and ``--conditioning`` compare
-``ImageGAN`` variants (their product); ``--include`` adds an earlier run's rows (e.g. its
-baselines) to the report without running them again. The report is ``benchmarks/image_report.py``.
+``ImageGAN`` variants and ``--selection`` the way the added images are chosen (their product);
+the added images' k-NN precision, recall and coverage (``gansynth.image.coverage``) against the
+real training and test images of their class show how much of the class they cover.
+``--include`` adds an earlier run's rows (e.g. its baselines) to the report without running them
+again. The report is ``benchmarks/image_report.py``.
 
 Run from the repository root (about 20 minutes on one CPU thread with the defaults)::
 
@@ -94,6 +97,13 @@ def main(argv=None):
         nargs="+",
         default=["concat"],
         help="ImageGAN generator conditionings compared (each crossed with every --augment policy)",
+    )
+    parser.add_argument(
+        "--selection",
+        nargs="+",
+        default=["none"],
+        choices=["none", "diverse"],
+        help="ImageGANOversampler selections compared (each crossed with the GAN variants)",
     )
     parser.add_argument(
         "--cnn-updates",
@@ -209,23 +219,26 @@ def gan_samplers(args, strategy, seed, n_images):
     samplers = {}
     for policy in args.augment:
         for conditioning in args.conditioning:
-            name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
-            name += "" if conditioning == "concat" else f", {conditioning}"
-            samplers[name] = ImageGANOversampler(
-                image_shape=(28, 28),
-                sampling_strategy=strategy,
-                random_state=seed,
-                generator=ImageGAN(
-                    epochs=int(epochs),
-                    generator_width=args.gan_width,
-                    discriminator_width=args.gan_width,
-                    conditioning=conditioning,
-                    augment=None if policy == "none" else policy,
-                    class_balance=True,
-                    verbose=False,
-                    device="cpu",
-                ),
-            )
+            for selection in args.selection:
+                name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
+                name += "" if conditioning == "concat" else f", {conditioning}"
+                name += "" if selection == "none" else f", {selection} selection"
+                samplers[name] = ImageGANOversampler(
+                    image_shape=(28, 28),
+                    sampling_strategy=strategy,
+                    random_state=seed,
+                    selection=None if selection == "none" else selection,
+                    generator=ImageGAN(
+                        epochs=int(epochs),
+                        generator_width=args.gan_width,
+                        discriminator_width=args.gan_width,
+                        conditioning=conditioning,
+                        augment=None if policy == "none" else policy,
+                        class_balance=True,
+                        verbose=False,
+                        device="cpu",
+                    ),
+                )
     return samplers
 
 
@@ -268,12 +281,16 @@ def run_methods(args, variant, seed, x, y, strategy, minority, judge, test, out)
             "n_added": len(x_res) - len(x),
         }
         row.update(_judge_scores(args, seed, x_res, y_res, minority, test, lr_options, cnn_options))
-        row.update(_added_quality(sampler, x, x_res, y_res, judge, test))
+        row.update(_added_quality(sampler, x, y, x_res, y_res, judge, test))
+        if method.startswith("ImageGANOversampler") and seed == args.seeds[0]:
+            _save_added_grid(
+                out / f"{args.tag}_{variant}_seed{seed}_{_slug(method)}_added.png", x, x_res, y_res
+            )
         if method.startswith("ImageGANOversampler"):
             row["fd_gan_all_classes"] = _gan_distance(sampler.gan_, seed, judge, test)
             if seed == args.seeds[0]:
                 suffix = method[len("ImageGANOversampler") :].replace(", ", "_").replace(" ", "_")
-                suffix = suffix.replace(",", "_")
+                suffix = suffix.replace(",", "_").replace("_selection", "")
                 sampler.gan_.save_grid(
                     out / f"{args.tag}_{variant}_seed{seed}{suffix}.png", n_per_class=12, random_state=0
                 )
@@ -315,19 +332,55 @@ def _scores(prefix, truth, predicted, minority):
     }
 
 
-def _added_quality(sampler, x, x_res, y_res, judge, test):
-    """Fréchet distance and conditional accuracy of the images a sampler added (NaN for none)."""
-    from gansynth.image.metrics import conditional_accuracy, frechet_distance
+def _added_quality(sampler, x, y, x_res, y_res, judge, test):
+    """Fréchet distance, conditional accuracy and k-NN precision/recall/coverage of the added images.
+
+    Precision, recall and coverage (k=5, in the judge's feature space) are computed per added class
+    against that class's real training images and, apart, its real test images, then averaged over
+    the added classes. NaN for a method that adds nothing.
+    """
+    from gansynth.image.metrics import conditional_accuracy, frechet_distance, precision_recall_coverage
 
     if sampler is None:
         return {"fd_added": np.nan, "conditional_accuracy_added": np.nan}
     _, test_y, test_features = test
     added, added_labels = _as_images(x_res[len(x) :]), y_res[len(x) :]
+    added_features = judge.transform(added)
     same_classes = np.isin(test_y, np.unique(added_labels))
-    return {
-        "fd_added": frechet_distance(judge.transform(added), test_features[same_classes]),
+    quality = {
+        "fd_added": frechet_distance(added_features, test_features[same_classes]),
         "conditional_accuracy_added": conditional_accuracy(judge, added, added_labels),
     }
+    train_features = judge.transform(x)
+    per_class = []
+    for klass in np.unique(added_labels):
+        mine = added_features[added_labels == klass]
+        versus_train = precision_recall_coverage(train_features[y == klass], mine)
+        versus_test = precision_recall_coverage(test_features[test_y == klass], mine)
+        per_class.append(
+            {f"{name}_added_train": value for name, value in versus_train.items()}
+            | {f"{name}_added_test": value for name, value in versus_test.items()}
+        )
+    quality.update(pd.DataFrame(per_class).mean().to_dict())
+    return quality
+
+
+def _slug(method):
+    return method.replace(", ", "_").replace(",", "_").replace(" ", "_")
+
+
+def _save_added_grid(path, x, x_res, y_res, per_class=12):
+    """The first ``per_class`` images a sampler added to each class, one row per class."""
+    from gansynth.image.layout import ImageFormat
+    from gansynth.io.images import write_grid
+
+    added, labels = _as_images(x_res[len(x) :]), y_res[len(x) :]
+    classes = np.unique(labels)
+    rows = [added[labels == klass][:per_class] for klass in classes]
+    if not classes.size or min(len(r) for r in rows) < per_class:
+        return
+    images = np.concatenate(rows)
+    write_grid(path, images, ImageFormat.infer(images, "nhw"), n_rows=len(classes))
 
 
 def _gan_distance(gan, seed, judge, test):

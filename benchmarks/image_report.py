@@ -17,7 +17,13 @@ HEADERS = {
     "fd_added": "FD of added images",
     "conditional_accuracy_added": "conditional accuracy of added",
     "fd_gan_all_classes": "GAN FD, all classes",
+    "precision_added_test": "precision of added (test)",
+    "recall_added_test": "recall of added (test)",
+    "coverage_added_test": "coverage of added (test)",
+    "recall_added_train": "recall of added (train)",
+    "coverage_added_train": "coverage of added (train)",
 }
+PLAIN_GAN = "ImageGANOversampler"
 
 
 def write_markdown(path, results, command, *, judge_accuracy, judge_images, seconds, class_names, cnn):
@@ -57,7 +63,7 @@ def write_markdown(path, results, command, *, judge_accuracy, judge_images, seco
         "classes (lower is closer); `conditional accuracy of added`: how often it assigns an added "
         "image to the class it was added for; `GAN FD, all classes`: 200 GAN images per class vs the "
         "whole test set. Random over-sampling adds copies of real images, so its columns show what "
-        "real images score.",
+        "real images score." + _coverage_text(results),
         "",
         f"Mean ± standard deviation over seeds {seeds}.",
         "",
@@ -74,6 +80,21 @@ def write_markdown(path, results, command, *, judge_accuracy, judge_images, seco
         lines.append(f"| {variant} | {method} | " + " | ".join(cells) + " |")
     lines += ["", *margins(results, [m for m in JUDGED if m in metrics]), ""]
     Path(path).write_text("\n".join(lines))
+
+
+def _coverage_text(results):
+    if "coverage_added_test" not in results or results["coverage_added_test"].isna().all():
+        return ""
+    return (
+        " k-NN metrics of the added images (`gansynth.image.coverage`, k=5, in the same 128-d "
+        "features), per added class against that class's real training images (train) or real test "
+        "images (test), averaged over the added classes: *precision*, the share of added images "
+        "inside the real images' k-NN balls (fidelity); *recall*, the share of real images inside "
+        "the added images' balls; *coverage*, the share of real images whose own ball holds an "
+        "added image (diversity that outliers cannot inflate). Copies repeat real images, so "
+        "the balls of images copied more than k times have radius 0: random over-sampling's recall "
+        "is 1 against the training images and small against the test images; compare its coverage."
+    )
 
 
 def _cnn_text(cnn):
@@ -103,7 +124,8 @@ def margins(results, metrics):
         table = rows.set_index(["method", "seed"])[metrics]
         methods = list(dict.fromkeys(rows["method"]))
         for gan in (m for m in methods if m.startswith("ImageGANOversampler")):
-            for baseline in (b for b in BASELINES if b in methods):
+            plain = (PLAIN_GAN,) if gan != PLAIN_GAN else ()
+            for baseline in (b for b in BASELINES + plain if b in methods):
                 cells = [_margin_cell(table.loc[gan, m], table.loc[baseline, m]) for m in metrics]
                 lines.append(f"| {variant} | {gan} | {baseline} | " + " | ".join(cells) + " |")
     return lines

@@ -7,6 +7,8 @@ Its 128-d penultimate layer is the feature space for the Fréchet distance
 (:func:`frechet_distance`), and its predictions give the conditional accuracy
 (:func:`conditional_accuracy`): how often generated images are recognised as the class they were
 generated for. Numbers are comparable only between runs that use the same fitted classifier.
+The k-NN precision, recall, density and coverage of :mod:`gansynth.image.coverage`
+(:func:`precision_recall_coverage`) separate fidelity from diversity in the same feature space.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from torch import nn
 from gansynth._initialisation import build_network
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
+from gansynth.image.coverage import knn_radii, precision_recall_coverage
 from gansynth.image.layout import ImageFormat
+
+__all__ = [
+    "FeatureClassifier",
+    "conditional_accuracy",
+    "frechet_distance",
+    "knn_radii",
+    "precision_recall_coverage",
+]
 
 
 class _SmallCNN(nn.Module):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
@@ -13,6 +14,7 @@ from sklearn_compat.utils.validation import validate_data
 from gansynth._labels import check_class_target
 from gansynth._random import draw_seed
 from gansynth.errors import InputError
+from gansynth.image.coverage import farthest_point_selection
 from gansynth.image.gan import ImageGAN
 from gansynth.sampling.legacy import (
     DEPRECATED,
@@ -57,6 +59,23 @@ class ImageGANOversampler(BaseOverSampler):
         for a 2-d ``image_shape``, ``layout`` is set to ``"nhw"``.
     random_state : int, RandomState instance or None, default=None
         Seeds the GAN's training and sampling (it replaces the generator's own ``random_state``).
+    selection : {None, "diverse"}, default=None
+        How the added images are chosen. ``None``: the first images the GAN generates for each
+        class. ``"diverse"``: the GAN generates ``selection_factor`` times the images each class
+        needs, and the fitted discriminator's penultimate features embed them and the real images.
+        A candidate nearer another class's mean real features than its own class's is dropped
+        (class means, unlike nearest real images, do not favour the classes with more images;
+        the most clearly on-class candidates are kept when fewer than needed remain). The images
+        to add are then picked among the rest by greedy farthest-point (k-center) selection,
+        starting from the class's real images, so that they fill the parts of the class that the
+        real images leave uncovered rather than repeat its most typical image. Added images come
+        in the order chosen, so any prefix of a class's images is itself a greedy cover. Needs a
+        generator that keeps a ``discriminator_`` after ``fit``, as ``ImageGAN`` does; it leaves
+        that discriminator in eval mode.
+    selection_factor : int, default=4
+        With ``selection="diverse"``: candidates generated per image added (1 keeps every
+        candidate, so only the order changes). Sampling time grows with it, and so does the
+        selection's, which is also proportional to the square of the number of images added.
     epochs, batch_size, latent_dim, generator_width, discriminator_width, class_balance, \
 verbose, device : deprecated
         Former GAN settings, applied to the clone of ``generator`` with a ``FutureWarning``;
@@ -72,6 +91,9 @@ verbose, device : deprecated
         no GAN is trained.
     n_features_in_ : int
         Number of pixel values per image.
+    selection_on_class_ : dict
+        With ``selection="diverse"``: class to the fraction of its candidates whose features are
+        nearest that class's mean (the others were dropped, unless too few remained).
 
     Examples
     --------
@@ -88,6 +110,8 @@ verbose, device : deprecated
         "image_shape": [tuple, list],
         "generator": [HasMethods(["fit", "sample", "set_params"]), None],
         "random_state": ["random_state"],
+        "selection": [StrOptions({"diverse"}), None],
+        "selection_factor": [_POSITIVE_INT],
         "epochs": [_POSITIVE_INT, StrOptions({"auto"}), _LEGACY],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left"), _LEGACY],
         "latent_dim": [_POSITIVE_INT, _LEGACY],
@@ -105,6 +129,8 @@ verbose, device : deprecated
         sampling_strategy="auto",
         generator=None,
         random_state=None,
+        selection=None,
+        selection_factor=4,
         epochs=DEPRECATED,
         batch_size=DEPRECATED,
         latent_dim=DEPRECATED,
@@ -118,6 +144,8 @@ verbose, device : deprecated
         self.image_shape = image_shape
         self.generator = generator
         self.random_state = random_state
+        self.selection = selection
+        self.selection_factor = selection_factor
         self.epochs = epochs
         self.batch_size = batch_size
         self.latent_dim = latent_dim
@@ -196,12 +224,71 @@ verbose, device : deprecated
         rng = np.random.RandomState(draw_seed(self.random_state))
         self.gan_ = gan.set_params(random_state=draw_seed(rng)).fit(images, y)
         labels = self._labels_to_generate(y.dtype)
-        generated = self.gan_.sample(len(labels), labels=labels, random_state=draw_seed(rng))
+        if self.selection is None:
+            generated = self.gan_.sample(len(labels), labels=labels, random_state=draw_seed(rng))
+        else:
+            generated = self._diverse_images(images, y, labels, draw_seed(rng))
         generated = generated.reshape(len(labels), -1).astype(X.dtype, copy=False)
         return np.vstack([X, generated]), np.concatenate([y, labels])
+
+    def _diverse_images(self, images, y, labels, seed):
+        """``labels``' images, chosen on-class and spread out among ``selection_factor`` x as many."""
+        gan = self.gan_
+        if not hasattr(gan, "discriminator_"):
+            raise InputError(
+                f'selection="diverse" needs a generator that keeps a discriminator_ after fit '
+                f"(such as ImageGAN); {type(gan).__name__} has none"
+            )
+        wanted = np.repeat(labels, self.selection_factor)
+        candidates = gan.sample(len(wanted), labels=wanted, random_state=seed)
+        features, real_features = (
+            _discriminator_features(gan, candidates),
+            _discriminator_features(gan, images),
+        )
+        classes = np.unique(y)
+        # Class means of the real images' features: a nearest-mean rule that, unlike the nearest
+        # real image, does not favour the classes with more images.
+        means = np.stack([real_features[y == klass].mean(axis=0) for klass in classes])
+        distances = _nearest_mean_distances(features, means)
+        chosen, self.selection_on_class_ = [], {}
+        for klass in dict.fromkeys(labels.tolist()):  # classes in the order of ``labels``
+            rows = np.flatnonzero(wanted == klass)
+            needed = len(rows) // self.selection_factor
+            code = int(np.searchsorted(classes, klass))
+            # How much nearer the class's mean is than the nearest other class's (> 0: on-class).
+            margins = np.delete(distances[rows], code, axis=1).min(axis=1) - distances[rows, code]
+            on_class = int((margins > 0).sum())
+            self.selection_on_class_[klass] = on_class / len(rows)
+            kept = np.sort(rows[np.argsort(-margins, kind="stable")[: max(needed, on_class)]])
+            own = real_features[y == klass]
+            chosen.append(kept[farthest_point_selection(features[kept], needed, covered=own)])
+        return candidates[np.concatenate(chosen)]
 
     def _labels_to_generate(self, dtype):
         counts = [(klass, count) for klass, count in self.sampling_strategy_.items() if count > 0]
         if not counts:
             return np.empty(0, dtype=dtype)
         return np.concatenate([np.full(count, klass, dtype=dtype) for klass, count in counts])
+
+
+def _discriminator_features(gan, images, chunk_size=1024):
+    """The fitted discriminator's penultimate features of ``images``: its convolutions' output
+    summed over space, the ``h`` its linear and projection heads read."""
+    discriminator, fmt = gan.discriminator_, gan.image_format_
+    discriminator.eval()  # spectral normalisation's power iteration stays as trained
+    features = []
+    with torch.no_grad():
+        for start in range(0, len(images), chunk_size):
+            batch = fmt.to_tensor(images[start : start + chunk_size]).to(gan.device_)
+            features.append(discriminator.features(batch).sum(dim=(2, 3)).cpu())
+    return torch.cat(features).double().numpy()
+
+
+def _nearest_mean_distances(features, means, chunk_size=4096):
+    """Distances, shape (n, n_classes), from each feature row to each class mean, in chunks."""
+    means = torch.as_tensor(means)
+    blocks = [
+        torch.cdist(torch.as_tensor(features[start : start + chunk_size]), means)
+        for start in range(0, len(features), chunk_size)
+    ]
+    return torch.cat(blocks).numpy()
