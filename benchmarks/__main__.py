@@ -16,6 +16,10 @@ COMMANDS = {
         "benchmarks.time_to_quality",
         "TabularGAN vs ctgan: SDMetrics quality and fit time after several epoch counts",
     ),
+    "calibration": (
+        "benchmarks.marginal_calibration",
+        "trial: TabularGAN rows raked to the training marginals against plain sampling",
+    ),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
