@@ -6,7 +6,9 @@ weakest in ``column_shapes``. This trial, which is not a library feature, asks w
 them would buy. It samples ``factor * n`` candidate rows, rakes their weights (iterative
 proportional fitting) until every discrete column's weighted frequencies equal the training
 frequencies, then draws ``n`` rows without replacement with probability proportional to the
-weights (Efraimidis-Spirakis keys). ``factor`` 1 is plain sampling.
+weights (Efraimidis-Spirakis keys). ``factor`` 1 is plain sampling. Drawing a large share of
+the candidates without replacement pulls the heaviest rows' share back toward uniform, so the
+kept rows' marginals move toward the training ones but do not reach them exactly.
 
 Each table is split as ``benchmarks/evaluation_report.py`` splits Adult (80/20, stratified on
 the target, seed 0), one TabularGAN is fitted on the training part, and every variant is scored
