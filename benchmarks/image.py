@@ -282,15 +282,13 @@ def run_methods(args, variant, seed, x, y, strategy, minority, judge, test, out)
         }
         row.update(_judge_scores(args, seed, x_res, y_res, minority, test, lr_options, cnn_options))
         row.update(_added_quality(sampler, x, y, x_res, y_res, judge, test))
-        if method.startswith("ImageGANOversampler") and seed == args.seeds[0]:
-            _save_added_grid(
-                out / f"{args.tag}_{variant}_seed{seed}_{_slug(method)}_added.png", x, x_res, y_res
-            )
         if method.startswith("ImageGANOversampler"):
             row["fd_gan_all_classes"] = _gan_distance(sampler.gan_, seed, judge, test)
             if seed == args.seeds[0]:
-                suffix = method[len("ImageGANOversampler") :].replace(", ", "_").replace(" ", "_")
-                suffix = suffix.replace(",", "_").replace("_selection", "")
+                _save_added_grid(
+                    out / f"{args.tag}_{variant}_seed{seed}_{_slug(method)}_added.png", x, x_res, y_res
+                )
+                suffix = _slug(method[len("ImageGANOversampler") :]).replace("_selection", "")
                 sampler.gan_.save_grid(
                     out / f"{args.tag}_{variant}_seed{seed}{suffix}.png", n_per_class=12, random_state=0
                 )

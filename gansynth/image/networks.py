@@ -180,7 +180,11 @@ class Discriminator(nn.Module):
         self.linear = wrap(nn.Linear(in_ch, 1))
         self.embedding = wrap(nn.Embedding(n_classes, in_ch))
 
+    def hidden(self, images: torch.Tensor) -> torch.Tensor:
+        """The convolutions' output summed over space: what the linear and projection heads read."""
+        return self.features(images).sum(dim=(2, 3))
+
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        hidden = self.features(images).sum(dim=(2, 3))
+        hidden = self.hidden(images)
         projection = (self.embedding(labels) * hidden).sum(dim=1, keepdim=True)
         return (self.linear(hidden) + projection).squeeze(1)

@@ -272,15 +272,14 @@ verbose, device : deprecated
 
 
 def _discriminator_features(gan, images, chunk_size=1024):
-    """The fitted discriminator's penultimate features of ``images``: its convolutions' output
-    summed over space, the ``h`` its linear and projection heads read."""
+    """The fitted discriminator's penultimate features of ``images`` (its ``hidden`` output)."""
     discriminator, fmt = gan.discriminator_, gan.image_format_
     discriminator.eval()  # spectral normalisation's power iteration stays as trained
     features = []
     with torch.no_grad():
         for start in range(0, len(images), chunk_size):
             batch = fmt.to_tensor(images[start : start + chunk_size]).to(gan.device_)
-            features.append(discriminator.features(batch).sum(dim=(2, 3)).cpu())
+            features.append(discriminator.hidden(batch).cpu())
     return torch.cat(features).double().numpy()
 
 
