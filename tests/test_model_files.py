@@ -279,6 +279,8 @@ TABULAR_EDITS = [
     (_set("params", "device", value="cuda" * 100), "params.device must be a string of at most 64"),
     (_set("params", "random_state", value="seed"), "'random_state' parameter of TabularGAN"),
     (_set("params", "auxiliary_weight", value=-1.0), "'auxiliary_weight' parameter of TabularGAN"),
+    # A huge factor would make every later sample() allocate that many candidate rows.
+    (_set("params", "marginal_calibration", value=10**9), "'marginal_calibration' parameter of TabularGAN"),
     (_set("params", "auxiliary_target", value=[1]), "'auxiliary_target' parameter of TabularGAN"),
     (
         _set("params", "auxiliary_target", value="y" * 5000),

@@ -46,7 +46,9 @@ def sample_chunks(model, logic, n: int, chunk_size: int, conditions, seed: int, 
     codes_for = condition_codes_by_rows(conditions, n, specs, transformer)
     levels_for = condition_levels_by_rows(conditions, n, specs, transformer)
     model.generator_.eval()
-    blocks = regroup(generate_blocks(model, n, codes_for, seed), chunk_size, transformer.spans_)
+    blocks = regroup(
+        generate_blocks(model, n, codes_for, seed, model.marginal_calibration), chunk_size, transformer.spans_
+    )
     # One numpy stream per column, apart from torch's, for the values of grouped categorical
     # levels or a numeric column's redraws and rounding habits (each column has one encoder, so
     # one stream each), consumed in row order so that the rows do not depend on the chunk size.

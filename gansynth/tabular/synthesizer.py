@@ -20,6 +20,7 @@ from gansynth.errors import InputError
 from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
 from gansynth.tabular.auxiliary import check_auxiliary_target
+from gansynth.tabular.calibration import MAX_CALIBRATION
 from gansynth.tabular.data_parallel import check_same_encoding, rank_batch, shard, shared_seed, training_seed
 from gansynth.tabular.decoding import sample_chunks
 from gansynth.tabular.fitting import (
@@ -100,6 +101,13 @@ class TabularGAN(BaseEstimator):
         there say). ``False`` leaves such values as generated; integer and datetime columns
         still stay within what their dtype holds. Either way integer columns keep exact values,
         numeric columns keep their grid, and spike values (see Notes) are exact.
+    marginal_calibration : int, default=1
+        Candidate rows generated per row returned by unconditional sampling. Above 1, the rows
+        kept are chosen so that every discrete column's category shares, and the shares of
+        numeric columns' spikes and missing values, match the training rows
+        (:mod:`gansynth.tabular.calibration`: raked weights and a draw with those inclusion
+        probabilities, never rejection). Sampling's generator work grows by this factor;
+        decoding does not. Rows conditioned through ``conditions`` are not calibrated.
     auxiliary_target : str, int or None, default=None
         A discrete column for an auxiliary classifier loss (AC-GAN, CTAB-GAN+): a small classifier
         (the critic's widths) learns to predict this column from the real encoded rows' other
@@ -205,6 +213,7 @@ class TabularGAN(BaseEstimator):
         mixture_max_rows=10_000,
         max_categories=500,
         clip=True,
+        marginal_calibration=1,
         auxiliary_target=None,
         auxiliary_weight=1.0,
         n_jobs=None,
@@ -229,6 +238,7 @@ class TabularGAN(BaseEstimator):
         self.mixture_max_rows = mixture_max_rows
         self.max_categories = max_categories
         self.clip = clip
+        self.marginal_calibration = marginal_calibration
         self.auxiliary_target = auxiliary_target
         self.auxiliary_weight = auxiliary_weight
         self.n_jobs = n_jobs
@@ -255,6 +265,8 @@ class TabularGAN(BaseEstimator):
         "mixture_max_rows": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_categories": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "clip": ["boolean"],
+        # Bounded, so that a model file cannot make sampling allocate without limit.
+        "marginal_calibration": [Interval(numbers.Integral, 1, MAX_CALIBRATION, closed="both")],
         "auxiliary_target": [str, numbers.Integral, None],
         "auxiliary_weight": [Interval(numbers.Real, 0, None, closed="neither")],
         "n_jobs": [numbers.Integral, None],

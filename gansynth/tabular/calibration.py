@@ -1,0 +1,109 @@
+"""Marginal calibration: choose generated rows so that the discrete marginals match the training rows.
+
+Unconditional sampling conditions each row on one block of the conditional vector, so a
+discrete column's marginal comes straight from the training frequencies on only a share of the
+rows; on the rest it is whatever the generator learned, and on Adult at 100 epochs education,
+occupation and sex were the weakest columns of ``column_shapes``. Calibration fixes the
+marginals without touching the generator, and without rejection:
+
+1. generate ``factor`` candidate rows per row wanted;
+2. *rake* the candidates' weights (iterative proportional fitting, :data:`RAKING_ROUNDS`
+   rounds): every condition block's weighted category shares are brought to the training
+   shares, one block after another, until they agree together;
+3. keep exactly the rows wanted, each with inclusion probability proportional to its weight
+   (capped at one), by systematic sampling in a random order. A kept set's expected category
+   shares are then the raked ones, so the marginals move all the way to the training shares
+   wherever the candidates allow it.
+
+A category that no candidate carries cannot be raised, and a weight larger than the draw allows
+is capped at certain inclusion; both leave that marginal short of its target. Everything runs
+on tensors, within one generation block at a time, so the rows still do not depend on the
+chunk size.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# Rounds of proportional fitting. Each round fits every block once; the shares agree to well
+# under 1e-3 after about ten rounds on Adult's 24 condition blocks.
+RAKING_ROUNDS = 20
+# Most candidate rows per kept row: sampling's memory and time grow with the factor.
+MAX_CALIBRATION = 16
+
+
+def raking_weights(
+    codes: torch.Tensor, targets: list[torch.Tensor], rounds: int = RAKING_ROUNDS
+) -> torch.Tensor:
+    """Weights under which every block's weighted category shares equal its target shares.
+
+    Parameters
+    ----------
+    codes : torch.Tensor of shape (n_candidates, n_blocks)
+        Each candidate's category in each block.
+    targets : list of torch.Tensor
+        Per block, the target share of each category (summing to one), float64.
+    rounds : int, default=RAKING_ROUNDS
+        Rounds of proportional fitting.
+
+    Returns
+    -------
+    torch.Tensor of shape (n_candidates,)
+        Non-negative float64 weights summing to one (uniform when there are no blocks).
+    """
+    weights = torch.full((len(codes),), 1.0 / max(len(codes), 1), dtype=torch.float64, device=codes.device)
+    for _ in range(rounds if targets else 0):
+        for block, target in enumerate(targets):
+            column = codes[:, block]
+            current = torch.zeros_like(target).index_add_(0, column, weights)
+            ratio = torch.where(current > 0, target / current.clamp_min(1e-300), torch.zeros_like(target))
+            weights = weights * ratio[column]
+            weights = weights / weights.sum().clamp_min(1e-300)
+    return weights
+
+
+def inclusion_probabilities(weights: torch.Tensor, n: int) -> torch.Tensor:
+    """Each candidate's probability of being kept when ``n`` are drawn, proportional to its weight
+    and at most one: the heaviest candidates are kept for certain, the rest share what is left."""
+    heaviest_first, order = torch.sort(weights, descending=True)
+    # Keeping the m heaviest for certain leaves n - m draws for the rest; the first m for which
+    # the (m+1)-th heaviest then stays at or below one is the smallest consistent cap.
+    tail = heaviest_first.flip(0).cumsum(0).flip(0)
+    left = n - torch.arange(len(weights), device=weights.device, dtype=torch.float64)
+    fits = heaviest_first * left <= tail
+    certain = int(torch.argmax(fits.to(torch.int8))) if bool(fits.any()) else len(weights)
+    probabilities = torch.ones_like(heaviest_first)
+    if certain < len(weights):
+        rest = heaviest_first[certain:]
+        probabilities[certain:] = rest * (n - certain) / rest.sum().clamp_min(1e-300)
+    return torch.empty_like(probabilities).scatter_(0, order, probabilities)
+
+
+def systematic_draw(probabilities: torch.Tensor, n: int, rng: torch.Generator) -> torch.Tensor:
+    """Exactly ``n`` distinct candidates, each kept with its inclusion probability, in ascending order.
+
+    Systematic sampling: the candidates are laid end to end in a random order, each as long as
+    its probability, and ``n`` points one apart from a uniform start pick the candidates they
+    fall on. A candidate no longer than one holds at most one point.
+    """
+    order = torch.randperm(len(probabilities), generator=rng, device=probabilities.device)
+    ends = probabilities[order].cumsum(0)
+    ends = ends * (n / ends[-1])
+    start = torch.rand((), generator=rng, device=probabilities.device, dtype=torch.float64)
+    points = start + torch.arange(n, device=probabilities.device, dtype=torch.float64)
+    hit = torch.searchsorted(ends, points).clamp_max(len(order) - 1)
+    chosen = torch.unique(order[hit])
+    if len(chosen) < n:
+        # Rounding can land two points on one candidate; the likeliest unchosen ones fill in.
+        spare = probabilities.clone()
+        spare[chosen] = -1.0
+        chosen = torch.cat([chosen, torch.topk(spare, n - len(chosen)).indices])
+    return torch.sort(chosen).values
+
+
+def calibrated_rows(
+    codes: torch.Tensor, targets: list[torch.Tensor], n: int, rng: torch.Generator
+) -> torch.Tensor:
+    """Indices of ``n`` candidates whose block marginals match ``targets`` in expectation."""
+    weights = raking_weights(codes, targets)
+    return systematic_draw(inclusion_probabilities(weights, n), n, rng)
