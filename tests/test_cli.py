@@ -144,3 +144,31 @@ def test_fit_refuses_a_bad_max_categories_in_one_line(table, tmp_path, capsys, v
         main(["fit", str(table), "-o", str(tmp_path / "m.gsyn"), "--max-categories", value])
     assert exit_info.value.code == 2
     assert "--max-categories" in capsys.readouterr().err
+
+
+def test_marginal_calibration_is_set_when_fitting_and_can_be_overridden_when_sampling(
+    table, model_file, tmp_path
+):
+    calibrated = tmp_path / "calibrated.gsyn"
+    args = ["fit", str(table), "-o", str(calibrated), "--epochs", "2", "--seed", "0", "--quiet"]
+    assert main(args + ["--marginal-calibration", "3"]) == 0
+    assert load(calibrated).marginal_calibration == 3
+    plain, overridden = tmp_path / "plain.csv", tmp_path / "overridden.csv"
+    assert main(["sample", "-m", str(model_file), "--rows", "200", "-o", str(plain), "--seed", "1"]) == 0
+    sample = ["sample", "-m", str(model_file), "--rows", "200", "-o", str(overridden), "--seed", "1"]
+    assert main(sample + ["--marginal-calibration", "4"]) == 0
+    expected = (
+        load(model_file)
+        .set_params(marginal_calibration=4)
+        .sample_to(tmp_path / "expected.csv", 200, random_state=1)
+    )
+    assert overridden.read_bytes() == expected.read_bytes() != plain.read_bytes()
+
+
+@pytest.mark.parametrize("value", ["0", "17", "two"])
+def test_a_bad_marginal_calibration_is_one_line_and_status_2(model_file, tmp_path, capsys, value):
+    args = ["sample", "-m", str(model_file), "--rows", "5", "-o", str(tmp_path / "x.csv")]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args + ["--marginal-calibration", value])
+    assert exit_info.value.code == 2
+    assert "--marginal-calibration" in capsys.readouterr().err

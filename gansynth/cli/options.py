@@ -28,6 +28,16 @@ def max_categories(text: str):
     return positive_int(text)
 
 
+def calibration_factor(text: str) -> int:
+    """``--marginal-calibration``: candidate rows per sampled row, 1 (off) to the engine's maximum."""
+    from gansynth.tabular.calibration import MAX_CALIBRATION
+
+    value = positive_int(text)
+    if value > MAX_CALIBRATION:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_CALIBRATION}; got {text!r}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     value = _integer(text)
     if value < 0:

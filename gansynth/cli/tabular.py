@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 
 from gansynth.cli.errors import CLIError
-from gansynth.cli.options import epochs, max_categories, non_negative_int, positive_int
+from gansynth.cli.options import calibration_factor, epochs, max_categories, non_negative_int, positive_int
 from gansynth.cli.outputs import TABLE_SUFFIXES, check_output, make_parents
 from gansynth.io.tables import read_table
 
@@ -81,6 +81,14 @@ def _tabular_options(parser) -> None:
         default=500,
         help="levels kept per categorical column, the rarest grouped as 'other'; 'none' keeps all (500)",
     )
+    parser.add_argument(
+        "--marginal-calibration",
+        type=calibration_factor,
+        default=None,
+        metavar="K",
+        help="candidate rows generated per sampled row, kept so that discrete columns' shares match "
+        "the training rows; 1 is off (default: TabularGAN's for fit, the model's own for sample)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed for reproducible output")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -95,6 +103,8 @@ def _fit_model(frame: pd.DataFrame, args, default_epochs: int):
         random_state=args.seed,
         verbose=not args.quiet,
     )
+    if args.marginal_calibration is not None:
+        model.set_params(marginal_calibration=args.marginal_calibration)
     discrete = [c.strip() for c in args.discrete.split(",")] if args.discrete else "auto"
     return model.fit(frame, discrete_columns=discrete)
 
@@ -161,6 +171,8 @@ def _sampling_model(args):
             f"{printable(str(args.model))} holds an {type(model).__name__}, not a tabular model; "
             "use 'gansynth sample-images'"
         )
+    if args.marginal_calibration is not None:
+        model.set_params(marginal_calibration=args.marginal_calibration)
     return model
 
 
@@ -170,6 +182,11 @@ def _run_sample_partitioned(args) -> None:
         raise CLIError("--scheduler applies only with --partitions")
     if not args.model:
         raise CLIError("--partitions needs a model file (-m): every partition loads it")
+    if args.marginal_calibration is not None:
+        raise CLIError(
+            "--marginal-calibration does not apply with --partitions: every partition samples with "
+            "the model file's own setting (set it with 'gansynth fit --marginal-calibration K')"
+        )
     if str(args.output) == "-":
         raise CLIError("--partitions writes a Parquet dataset: give its folder with -o")
     try:
