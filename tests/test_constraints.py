@@ -23,7 +23,7 @@ from gansynth import (
 )
 from gansynth.cli.tabular import parse_conditions
 from gansynth.datasets import load_student_placements
-from gansynth.tabular.logic_detection import learn_logic
+from gansynth.tabular.logic_detection import MIN_INEQUALITY_CUT, independent_cut, learn_logic
 from gansynth.tabular.schema import build_specs
 
 from .conftest import TINY, forged_copy
@@ -174,6 +174,30 @@ def test_near_misses_of_a_missingness_group_and_of_an_inequality(table):
     # One row ending the day before it starts.
     broken = _break_one_row(table, "end", table.loc[placed_row, "start"] - pd.Timedelta(days=1), placed_row)
     assert Inequality("start", "end") not in detected(broken)
+
+
+def test_an_inequality_that_holds_by_the_ranges_on_almost_every_row_is_not_detected():
+    # Bank Marketing's shape: a day count that is 999 unless the client was called before, and a
+    # rate that is always below it. The ranges overlap (a few rows have 0 or 1 days), so only the
+    # share of independent draws that break the inequality (under 0.1% here) tells it is no logic.
+    rng = np.random.default_rng(3)
+    rate = rng.choice([-3.4, -1.8, -0.1, 1.1, 1.4], 2000)
+    days = np.where(rng.random(2000) < 0.97, 999, rng.integers(2, 27, 2000))
+    days[:3] = [1, 0, 1]
+    rate[:3] = [-1.8, -3.4, -0.1]
+    frame = pd.DataFrame({"rate": rate, "days": days})
+    assert (frame["rate"] <= frame["days"]).all() and frame["rate"].max() > frame["days"].min()
+    assert independent_cut(rate, days.astype(float)) < MIN_INEQUALITY_CUT
+    assert detected(frame, ["inequality"]) == []
+    # The same rate below a day count spread over its range is logic.
+    frame["days"] = rate + rng.exponential(2, 2000)
+    assert detected(frame, ["inequality"]) == [Inequality("rate", "days")]
+
+
+def test_independent_cut_counts_pairs_of_independent_draws():
+    assert independent_cut(np.array([0.0, 1.0]), np.array([0.5, 2.0, 3.0, 4.0])) == 1 / 8
+    assert independent_cut(np.array([1.0, 1.0]), np.array([1.0, 1.0])) == 0.0  # ties do not break it
+    assert independent_cut(np.array([0.0]), np.array([5.0, 6.0])) == 0.0
 
 
 def test_support_rule_rejects_a_dependency_on_a_near_unique_column():
