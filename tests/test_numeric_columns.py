@@ -119,7 +119,8 @@ def test_spike_rule_finds_a_zero_and_a_cap_and_nothing_in_smooth_columns(seed):
     gains[rng.random(5000) < 0.01] = 99_999  # a cap holding 1% of rows, 10% of the non-zero ones
     assert find_spikes(gains).tolist() == [0, 99_999]
     # Smooth columns, with many repeated values and a peak, have none.
-    assert len(find_spikes(rng.poisson(40, 5000).astype(float))) == 0
+    # (46 integers used 100 times each fill their grid, so the repeated-values rule leaves them.)
+    assert len(find_spikes(rng.poisson(40, 5000).astype(np.uint64))) == 0
     assert len(find_spikes(np.round(rng.normal(50, 15, 5000)))) == 0
     assert len(find_spikes(rng.normal(size=5000))) == 0
 
@@ -141,6 +142,24 @@ def test_spike_rule_needs_support_and_few_values_are_all_spikes():
     assert len(find_spikes(rng.normal(size=15))) == 0
     assert find_spikes(np.array([3.0, 6.0])).tolist() == []
     assert len(find_spikes(np.arange(21.0).repeat(3))) == 0  # 21 evenly used values: no pile
+    # Up to 64 values are all spikes when they repeat heavily (50 rows each on average) and use at
+    # most half of their grid: floats off a grid, or grid indices with gaps.
+    assert len(find_spikes(np.arange(64.0).repeat(50) / 7)) == 64
+    assert len(find_spikes(np.arange(64.0).repeat(49) / 7)) == 0
+    assert len(find_spikes(np.arange(65.0).repeat(50) / 7)) == 0
+    sparse = np.r_[np.arange(0, 189, 3), 190].astype(np.uint64)  # 64 of 191 grid points
+    assert len(find_spikes(sparse.repeat(50))) == 64
+    assert len(find_spikes(np.r_[np.arange(63), 64].astype(np.uint64).repeat(50))) == 0  # 64 of 65
+
+
+def test_a_heavily_repeated_column_is_sampled_from_its_values():
+    # A monthly price index: 26 values with three decimals, about 100 rows each.
+    rng = np.random.default_rng(0)
+    index = np.round(rng.uniform(92.0, 95.0, 26), 3)
+    frame = pd.DataFrame({"index": rng.choice(index, 2600), "noise": rng.normal(size=2600)})
+    model = fit(frame, batch_size=40, pac=4)
+    assert encoder_of(model, "index").n_modes == 0 and encoder_of(model, "index").n_spikes == 26
+    assert set(model.sample(3000, random_state=0)["index"]) <= set(index)
 
 
 # ---------------------------------------------------------------- spikes in sampled rows

@@ -11,7 +11,11 @@ A numeric column's encoding (:mod:`gansynth.tabular.numeric`) is fitted on what 
 * **Spikes.** A value that holds a pile of rows (0 in a zero-inflated column, a cap, a default)
   becomes a discrete mode of its own: see :func:`find_spikes` for the rule. A column with at most
   :data:`DISCRETE_MAX_VALUES` distinct values, each used by :data:`DISCRETE_MIN_MEAN_COUNT` rows
-  on average, is discrete: every value is a spike, and samples take only those values.
+  on average, is discrete: every value is a spike, and samples take only those values. So is a
+  column of at most :data:`REPEATED_MAX_VALUES` values that repeat heavily, each used by
+  :data:`REPEATED_MIN_MEAN_COUNT` rows on average, and leave most of their grid unused (at most
+  :data:`REPEATED_MAX_GRID_SHARE` of the grid points in their range; floats off a grid always
+  qualify): a monthly price index, a day count that is 999 or a few small numbers.
 * **Rounding habits.** Values on a grid aligned with zero are often rounder than the grid
   (salaries on multiples of 100, most of them on multiples of 500): :func:`rounding_ladder`
   finds how often values are rounded to 5, 10, 50, ... grid steps beyond what chance gives.
@@ -34,6 +38,17 @@ from gansynth._columns import epoch_nanoseconds, numeric_values
 # values continuous, so that samples still interpolate between them.
 DISCRETE_MAX_VALUES = 20
 DISCRETE_MIN_MEAN_COUNT = 3
+# Up to this many values are discrete too when each holds REPEATED_MIN_MEAN_COUNT rows on average
+# and they use at most REPEATED_MAX_GRID_SHARE of the grid points in their range. Such values are
+# the column's vocabulary (a price index that takes one value a month: 26 values in 3,295 rows, on
+# a 0.001 grid), and a mixture spreads samples over values that never occur, which a classifier
+# telling real rows from synthetic ones spots at once. The one-hot block is wider, but every slot
+# has the rows to learn it. Values that fill their grid (a count from 20 to 65) gain nothing from
+# it: there a mixture's samples are values the data could hold. 64 leaves Adult's columns as they
+# were (age: 73 values).
+REPEATED_MAX_VALUES = 64
+REPEATED_MIN_MEAN_COUNT = 50
+REPEATED_MAX_GRID_SHARE = 0.5
 # Spike rule (find_spikes): a value holding at least SPIKE_MIN_ROWS rows and SPIKE_REST_SHARE of
 # the rows not already in larger spikes, and SPIKE_NEIGHBOUR_RATIO times the mean count of the
 # SPIKE_NEIGHBOURS nearest distinct values on either side. At most MAX_SPIKES spikes.
@@ -185,8 +200,10 @@ def find_spikes(points: np.ndarray) -> np.ndarray:
 
     Candidates are taken from the largest count down, at most :data:`MAX_SPIKES`. A column with
     at most :data:`DISCRETE_MAX_VALUES` distinct values and :data:`DISCRETE_MIN_MEAN_COUNT` rows
-    per value returns them all, as does one where fewer than two distinct values would be left
-    for the continuous part.
+    per value returns them all, as does one with at most :data:`REPEATED_MAX_VALUES` values,
+    :data:`REPEATED_MIN_MEAN_COUNT` rows per value and at most :data:`REPEATED_MAX_GRID_SHARE` of
+    its grid used, and one where fewer than two distinct values would be left for the continuous
+    part.
 
     Parameters
     ----------
@@ -195,6 +212,12 @@ def find_spikes(points: np.ndarray) -> np.ndarray:
     """
     values, counts = np.unique(points, return_counts=True)
     if len(values) <= DISCRETE_MAX_VALUES and counts.sum() >= DISCRETE_MIN_MEAN_COUNT * len(values):
+        return values
+    if (
+        len(values) <= REPEATED_MAX_VALUES
+        and counts.sum() >= REPEATED_MIN_MEAN_COUNT * len(values)
+        and _grid_share(values) <= REPEATED_MAX_GRID_SHARE
+    ):
         return values
     rest = int(counts.sum())
     chosen = []
@@ -209,6 +232,14 @@ def find_spikes(points: np.ndarray) -> np.ndarray:
     if len(values) - len(chosen) < 2:
         return values
     return values[np.sort(np.asarray(chosen, dtype=np.int64))]
+
+
+def _grid_share(values: np.ndarray) -> float:
+    """The share of the grid points between the smallest and largest of the sorted distinct
+    ``values`` that they use: grid indices are integers; floats off a grid have no grid (0)."""
+    if values.dtype.kind not in "iu":
+        return 0.0
+    return len(values) / (float(values[-1]) - float(values[0]) + 1.0)
 
 
 def rounding_ladder(k: np.ndarray, units: Units) -> list[tuple[int, float]] | None:

@@ -19,10 +19,11 @@ from gansynth.tabular.column_values import (
     MAX_DECIMAL_UNITS,
     MAX_DECIMALS,
     MAX_SPIKES,
+    REPEATED_MAX_VALUES,
 )
 
 _KEYS = ("type", "means", "stds", "weights", "has_nan", "spikes", "units", "low", "high", "ladder")
-_MAX_SPIKES = max(DISCRETE_MAX_VALUES, MAX_SPIKES + 1)
+_MAX_SPIKES = max(DISCRETE_MAX_VALUES, REPEATED_MAX_VALUES, MAX_SPIKES + 1)
 _SCALES = tuple(10**d for d in range(MAX_DECIMALS + 1))
 _INT64 = (-(2**63) + 1, 2**63 - 1)
 _UINT64_MAX = 2**64 - 1
