@@ -9,6 +9,7 @@ from gansynth import TabularGAN
 from gansynth.errors import InputError
 from gansynth.models import load
 from gansynth.tabular.calibration import (
+    RAKING_TOLERANCE,
     calibrated_rows,
     inclusion_probabilities,
     raking_weights,
@@ -37,7 +38,9 @@ def test_raked_weights_reproduce_every_target_marginal(seed):
     weights = raking_weights(codes, TARGETS)
     assert weights.min() >= 0 and weights.sum().item() == pytest.approx(1.0)
     for block, target in enumerate(TARGETS):
-        torch.testing.assert_close(_shares(codes, weights, block, len(target)), target, atol=1e-6, rtol=0)
+        # Fitting stops within RAKING_TOLERANCE (total variation), so no share is further off than twice it.
+        shares = _shares(codes, weights, block, len(target))
+        torch.testing.assert_close(shares, target, atol=2 * RAKING_TOLERANCE, rtol=0)
 
 
 def test_a_category_no_candidate_carries_gets_no_weight_and_the_rest_stays_finite():

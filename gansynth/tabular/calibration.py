@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import torch
 
-# Rounds of proportional fitting. Each round fits every block once; the shares agree to well
-# under 1e-3 after about ten rounds on Adult's 24 condition blocks.
+# Proportional fitting stops when every block's weighted shares are within RAKING_TOLERANCE of
+# the targets (total variation), or after RAKING_ROUNDS rounds. On Adult's 12 condition blocks it
+# took 13 rounds; the draw's own noise on a block of 8,192 rows is about 0.005 per share, so a
+# closer fit would change nothing one could see.
 RAKING_ROUNDS = 20
+RAKING_TOLERANCE = 1e-3
 # Most candidate rows per kept row: sampling's memory and time grow with the factor.
 MAX_CALIBRATION = 16
 
@@ -44,7 +47,8 @@ def raking_weights(
     targets : list of torch.Tensor
         Per block, the target share of each category (summing to one), float64.
     rounds : int, default=RAKING_ROUNDS
-        Rounds of proportional fitting.
+        Most rounds of proportional fitting; fewer when the shares agree within
+        :data:`RAKING_TOLERANCE` first.
 
     Returns
     -------
@@ -52,14 +56,32 @@ def raking_weights(
         Non-negative float64 weights summing to one (uniform when there are no blocks).
     """
     weights = torch.full((len(codes),), 1.0 / max(len(codes), 1), dtype=torch.float64, device=codes.device)
+    by_block = codes.T.contiguous()  # one contiguous row of codes per block
     for _ in range(rounds if targets else 0):
-        for block, target in enumerate(targets):
-            column = codes[:, block]
-            current = torch.zeros_like(target).index_add_(0, column, weights)
-            ratio = torch.where(current > 0, target / current.clamp_min(1e-300), torch.zeros_like(target))
+        for column, target in zip(by_block, targets):
+            ratio = _share_ratio(weights, column, target)
             weights = weights * ratio[column]
             weights = weights / weights.sum().clamp_min(1e-300)
+        if (
+            max(_distance(weights, column, target) for column, target in zip(by_block, targets))
+            < RAKING_TOLERANCE
+        ):
+            break
     return weights
+
+
+def _share_ratio(weights, column, target):
+    current = torch.zeros_like(target).index_add_(0, column, weights)
+    return torch.where(current > 0, target / current.clamp_min(1e-300), torch.zeros_like(target))
+
+
+def _distance(weights, column, target) -> float:
+    """Total variation between the weighted shares of a block and its target, where reachable."""
+    current = torch.zeros_like(target).index_add_(0, column, weights)
+    reachable = current > 0
+    return float(
+        (current - target * reachable / (target * reachable).sum().clamp_min(1e-300)).abs().sum() / 2
+    )
 
 
 def inclusion_probabilities(weights: torch.Tensor, n: int) -> torch.Tensor:
