@@ -176,7 +176,7 @@ class TabularGAN(BaseEstimator):
       values above 2**53 come back exact, and ``columns_`` holds exact ranges.
     - A numeric column with at most 20 distinct values, used by 3 rows each on average, is
       sampled from those values only; so is one with at most 64 values used by 50 rows each on
-      average (a monthly index, ages in years).
+      average that leave most of their grid unused (a monthly price index).
     - A value that rows pile up on (a zero, a cap, a default) is a *spike*: a discrete mode
       beside the Gaussian mixture, sampled exactly at its share, with no continuous value
       rounding onto it. A spike holds at least 5 rows, at least 5% of the rows not in larger
