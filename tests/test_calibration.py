@@ -15,6 +15,7 @@ from gansynth.tabular.calibration import (
     raking_weights,
     systematic_draw,
 )
+from tests.test_model_files import edited
 
 
 def _codes(seed, n=4000):
@@ -172,3 +173,14 @@ def test_the_factor_is_saved_with_the_model(short_model, tmp_path):
 def test_a_bad_factor_is_refused_in_fit(skewed_table, factor):
     with pytest.raises((InputError, ValueError), match="marginal_calibration"):
         TabularGAN(epochs=1, marginal_calibration=factor, verbose=False).fit(skewed_table)
+
+
+def test_a_model_file_from_before_calibration_samples_without_it(short_model, tmp_path):
+    path = short_model.set_params(marginal_calibration=3).save(tmp_path / "model.gsyn")
+    short_model.set_params(marginal_calibration=1)
+    older = edited(
+        path, tmp_path / "older.gsyn", lambda description: description["params"].pop("marginal_calibration")
+    )
+    loaded = load(older)
+    assert loaded.marginal_calibration == 1
+    assert TabularGAN().marginal_calibration == 2

@@ -49,7 +49,8 @@ def restore_tabular(cls, metadata: dict, tensors: dict[str, torch.Tensor], devic
 
     Only the generator is rebuilt; the critic is not saved, so ``discriminator_`` is ``None``.
     """
-    model = cls(**loaded_params(metadata["params"]))
+    # Files from before marginal calibration existed sample as they did: without it.
+    model = cls(**{"marginal_calibration": 1, **loaded_params(metadata["params"])})
     model.device_ = resolve_device(device)  # where it runs now; the device parameter stays as made
     model.columns_ = [ColumnSpec.from_dict(c) for c in metadata["columns"]]
     model.constraints_ = [record_from_dict(r) for r in metadata["constraints"]]
