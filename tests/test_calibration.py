@@ -8,6 +8,7 @@ import torch
 from gansynth import TabularGAN
 from gansynth.errors import InputError
 from gansynth.models import load
+from gansynth.sampling.tabular import default_generator
 from gansynth.tabular.calibration import (
     RAKING_TOLERANCE,
     calibrated_rows,
@@ -184,3 +185,7 @@ def test_a_model_file_from_before_calibration_samples_without_it(short_model, tm
     loaded = load(older)
     assert loaded.marginal_calibration == 1
     assert TabularGAN().marginal_calibration == 2
+
+
+def test_the_oversampler_default_generator_keeps_calibration_off_as_it_was_measured():
+    assert default_generator().marginal_calibration == 1
