@@ -37,7 +37,8 @@ def _shares(codes, weights, block, width):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_raked_weights_reproduce_every_target_marginal(seed):
     codes = _codes(seed)
-    weights = raking_weights(codes, TARGETS)
+    # Drawing 100 of 4,000 caps no weight that the targets need.
+    weights = raking_weights(codes, TARGETS, 100)
     assert weights.min() >= 0 and weights.sum().item() == pytest.approx(1.0)
     for block, target in enumerate(TARGETS):
         # Fitting stops within RAKING_TOLERANCE (total variation), so no share is further off than twice it.
@@ -47,10 +48,38 @@ def test_raked_weights_reproduce_every_target_marginal(seed):
 
 def test_a_category_no_candidate_carries_gets_no_weight_and_the_rest_stays_finite():
     codes = torch.tensor([[0], [0], [1]])
-    weights = raking_weights(codes, [torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64)])
+    weights = raking_weights(codes, [torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64)], 1)
     assert torch.isfinite(weights).all()
     # Categories 0 and 1 keep their target ratio 2:1; category 2 has no candidate to raise.
     assert weights[0] + weights[1] == pytest.approx(2 * weights[2].item())
+
+
+def _expected_error(codes, probabilities, targets, n):
+    """Largest gap between a block's expected kept shares and its target."""
+    return max(
+        (torch.zeros(len(t), dtype=torch.float64).index_add_(0, codes[:, b], probabilities) / n - t)
+        .abs()
+        .max()
+        .item()
+        for b, t in enumerate(targets)
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_capping_inside_the_fitting_lets_the_other_candidates_make_up_the_shares(seed):
+    codes, n = _codes(seed), 1500
+    targets = [
+        torch.tensor([0.7, 0.3], dtype=torch.float64),
+        torch.tensor([0.25, 0.3, 0.45], dtype=torch.float64),
+    ]
+    inside = inclusion_probabilities(raking_weights(codes, targets, n), n)
+    # Raking without a cap (n=1 caps nothing), then capping once, as a first version did.
+    after = inclusion_probabilities(raking_weights(codes, targets, 1), n)
+    assert inside.max() <= 1 + 1e-9 and inside.sum().item() == pytest.approx(n)
+    assert _expected_error(codes, after, targets, n) > 0.03
+    assert _expected_error(codes, inside, targets, n) < min(
+        0.02, _expected_error(codes, after, targets, n) / 3
+    )
 
 
 def test_inclusion_probabilities_sum_to_the_draw_are_capped_and_proportional_below_the_cap():

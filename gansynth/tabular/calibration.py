@@ -7,18 +7,22 @@ occupation and sex were the weakest columns of ``column_shapes``. Calibration fi
 marginals without touching the generator, and without rejection:
 
 1. generate ``factor`` candidate rows per row wanted;
-2. *rake* the candidates' weights (iterative proportional fitting, :data:`RAKING_ROUNDS`
-   rounds): every condition block's weighted category shares are brought to the training
-   shares, one block after another, until they agree together;
-3. keep exactly the rows wanted, each with inclusion probability proportional to its weight
-   (capped at one), by systematic sampling in a random order. A kept set's expected category
-   shares are then the raked ones, so the marginals move all the way to the training shares
-   wherever the candidates allow it.
+2. *rake* the candidates' weights (iterative proportional fitting): every condition block's
+   weighted category shares are brought to the training shares, one block after another, and
+   after each round the weights are capped where a candidate would need to be kept with a
+   probability above one, the excess shared among the others (:func:`inclusion_probabilities`),
+   until the shares agree within :data:`RAKING_TOLERANCE` or :data:`RAKING_ROUNDS` have run;
+3. keep exactly the rows wanted, each with inclusion probability proportional to its weight, by
+   systematic sampling in a random order. A kept set's expected category shares are then the
+   raked ones.
 
-A category that no candidate carries cannot be raised, and a weight larger than the draw allows
-is capped at certain inclusion; both leave that marginal short of its target. Everything runs
-on tensors, within one generation block at a time, so the rows still do not depend on the
-chunk size.
+Capping inside the fitting, rather than once after it, lets the other candidates make up what a
+capped one cannot carry: on Adult with 2 candidates per row, capital-gain's zero share came to
+91.8% (training: 91.5%) against 92.6% with the cap applied once after fitting, and
+``column_shapes`` to 0.980 against 0.969. A category that no candidate carries cannot be raised,
+and shares that the capped weights cannot reach stay short of their targets. Everything runs on
+tensors, within one generation block at a time, so the rows still do not depend on the chunk
+size.
 """
 
 from __future__ import annotations
@@ -26,19 +30,20 @@ from __future__ import annotations
 import torch
 
 # Proportional fitting stops when every block's weighted shares are within RAKING_TOLERANCE of
-# the targets (total variation), or after RAKING_ROUNDS rounds. On Adult's 12 condition blocks it
-# took 13 rounds; the draw's own noise on a block of 8,192 rows is about 0.005 per share, so a
-# closer fit would change nothing one could see.
-RAKING_ROUNDS = 20
+# the targets (total variation), or after RAKING_ROUNDS rounds. Uncapped, Adult's 12 condition
+# blocks took 13 rounds; the draw's own noise on a block of 8,192 rows is about 0.005 per share,
+# so a closer fit would change nothing one could see.
+RAKING_ROUNDS = 30
 RAKING_TOLERANCE = 1e-3
 # Most candidate rows per kept row: sampling's memory and time grow with the factor.
 MAX_CALIBRATION = 16
 
 
 def raking_weights(
-    codes: torch.Tensor, targets: list[torch.Tensor], rounds: int = RAKING_ROUNDS
+    codes: torch.Tensor, targets: list[torch.Tensor], n: int, rounds: int = RAKING_ROUNDS
 ) -> torch.Tensor:
-    """Weights under which every block's weighted category shares equal its target shares.
+    """Weights under which every block's weighted category shares equal its target shares, and
+    no candidate needs an inclusion probability above one when ``n`` are drawn.
 
     Parameters
     ----------
@@ -46,6 +51,8 @@ def raking_weights(
         Each candidate's category in each block.
     targets : list of torch.Tensor
         Per block, the target share of each category (summing to one), float64.
+    n : int
+        Candidates to be drawn; each weight is capped at ``1 / n`` of the total.
     rounds : int, default=RAKING_ROUNDS
         Most rounds of proportional fitting; fewer when the shares agree within
         :data:`RAKING_TOLERANCE` first.
@@ -59,9 +66,9 @@ def raking_weights(
     by_block = codes.T.contiguous()  # one contiguous row of codes per block
     for _ in range(rounds if targets else 0):
         for column, target in zip(by_block, targets):
-            ratio = _share_ratio(weights, column, target)
-            weights = weights * ratio[column]
+            weights = weights * _share_ratio(weights, column, target)[column]
             weights = weights / weights.sum().clamp_min(1e-300)
+        weights = inclusion_probabilities(weights, n) / n
         if (
             max(_distance(weights, column, target) for column, target in zip(by_block, targets))
             < RAKING_TOLERANCE
@@ -127,5 +134,5 @@ def calibrated_rows(
     codes: torch.Tensor, targets: list[torch.Tensor], n: int, rng: torch.Generator
 ) -> torch.Tensor:
     """Indices of ``n`` candidates whose block marginals match ``targets`` in expectation."""
-    weights = raking_weights(codes, targets)
+    weights = raking_weights(codes, targets, n)
     return systematic_draw(inclusion_probabilities(weights, n), n, rng)
