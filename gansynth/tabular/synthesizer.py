@@ -109,8 +109,8 @@ class TabularGAN(BaseEstimator):
         probabilities, never rejection); 1 keeps every generated row. Sampling's generator work
         grows by this factor; decoding does not. Rows conditioned through ``conditions`` are
         not calibrated. The default was chosen on Adult and checked on five tables that played
-        no part (``benchmarks/results/marginal_calibration.md``): 2 gave most of 4's gain in
-        column shapes and pair trends for half the sampling work, and 8 gave nothing more. A
+        no part (``benchmarks/results/marginal_calibration.md``): 2 gave about the gain of 4 and
+        8 in column shapes and pair trends, for a half and a quarter of their sampling work. A
         model file saved before this parameter existed samples with 1, as it did.
     auxiliary_target : str, int or None, default=None
         A discrete column for an auxiliary classifier loss (AC-GAN, CTAB-GAN+): a small classifier
