@@ -56,7 +56,7 @@ def generate_blocks(
     sampler, device = model.condition_sampler_, model.device_
     rng = torch_generator(seed, device)
     targets = _target_shares(sampler, device)
-    slots = _condition_slots(model.transformer_)
+    slots = _condition_slots(model.transformer_).to(device)
     for start in range(0, n, GENERATION_BLOCK):
         size = min(GENERATION_BLOCK, n - start)
         forced = codes_for(start, start + size)
