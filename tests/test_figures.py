@@ -120,15 +120,15 @@ def test_the_docs_role_fails_on_a_figure_that_disagrees():
     spec.loader.exec_module(module)
     roles.register_local_role("figure", module.figure_role)
     settings = {"report_level": 5, "halt_level": 5}
-    good = docutils_core.publish_doctree(
-        "Per epoch :figure:`0.42x <ctgan_comparison.json ratios.epoch_time>`.", settings_overrides=settings
-    )
-    assert "0.42x" in good.astext() and not list(good.findall(nodes.system_message))
-    bad = docutils_core.publish_doctree(
-        "Per epoch :figure:`0.40x <ctgan_comparison.json ratios.epoch_time>`.", settings_overrides=settings
-    )
+    # The committed value, whatever a rerun made it; a wrong one is that value plus 0.1.
+    right = f"{figure_value('ctgan_comparison.json', 'ratios.epoch_time'):.2f}"
+    wrong = f"{float(right) + 0.1:.2f}"
+    key = "ctgan_comparison.json ratios.epoch_time"
+    good = docutils_core.publish_doctree(f"Epoch :figure:`{right}x <{key}>`.", settings_overrides=settings)
+    assert f"{right}x" in good.astext() and not list(good.findall(nodes.system_message))
+    bad = docutils_core.publish_doctree(f"Epoch :figure:`{wrong}x <{key}>`.", settings_overrides=settings)
     (message,) = bad.findall(nodes.system_message)
-    assert "which is 0.42 as written here" in message.astext()
+    assert f"which is {right} as written here" in message.astext()
 
 
 def test_the_downstream_figures_are_recomputed_from_the_runs():
