@@ -77,14 +77,19 @@ def raking_weights(
     return weights
 
 
+def _weighted_shares(weights, column, target):
+    """The candidates' weighted share of each of a block's categories (weights summing to one)."""
+    return torch.zeros_like(target).index_add_(0, column, weights)
+
+
 def _share_ratio(weights, column, target):
-    current = torch.zeros_like(target).index_add_(0, column, weights)
+    current = _weighted_shares(weights, column, target)
     return torch.where(current > 0, target / current.clamp_min(1e-300), torch.zeros_like(target))
 
 
 def _distance(weights, column, target) -> float:
     """Total variation between the weighted shares of a block and its target, where reachable."""
-    current = torch.zeros_like(target).index_add_(0, column, weights)
+    current = _weighted_shares(weights, column, target)
     reachable = current > 0
     return float(
         (current - target * reachable / (target * reachable).sum().clamp_min(1e-300)).abs().sum() / 2
