@@ -54,6 +54,7 @@ def generate_blocks(
         One block of at most :data:`GENERATION_BLOCK` rows; nothing when ``n`` is 0.
     """
     sampler, device = model.condition_sampler_, model.device_
+    offsets = sampler.offsets.cpu().numpy()
     rng = torch_generator(seed, device)
     targets = _target_shares(sampler, device)
     slots = _condition_slots(model.transformer_).to(device)
@@ -62,7 +63,7 @@ def generate_blocks(
         forced = codes_for(start, start + size)
         with torch.no_grad():
             if forced:
-                alphas, choices = _generate(model, _forced_conditions(sampler, forced, size, device), rng)
+                alphas, choices = _generate(model, _forced_conditions(sampler, offsets, forced, size), rng)
             elif calibration > 1 and targets:
                 alphas, choices = _generate(model, sampler.sample_empirical(calibration * size, rng), rng)
                 kept = calibrated_rows(choices[:, slots], targets, size, rng)
@@ -83,8 +84,8 @@ def _generate(model, cond: torch.Tensor, rng: torch.Generator) -> tuple[torch.Te
     return torch.cat([a for a, _ in pieces]), torch.cat([c for _, c in pieces])
 
 
-def _forced_conditions(sampler, forced: dict, size: int, device) -> torch.Tensor:
-    offsets = sampler.offsets.cpu().numpy()
+def _forced_conditions(sampler, offsets: np.ndarray, forced: dict, size: int) -> torch.Tensor:
+    device = sampler.device
     cond = torch.zeros(size, sampler.dim, device=device)
     rows = torch.arange(size, device=device)
     for j, codes in forced.items():
@@ -101,11 +102,10 @@ def _target_shares(sampler, device) -> list[torch.Tensor]:
 
 
 def _condition_slots(transformer) -> torch.Tensor:
-    """Where each condition block's draw sits among the sampled choices (one per softmax span)."""
-    slot = {
-        span.start: k for k, span in enumerate(s for s in transformer.spans_ if s.activation == "softmax")
-    }
-    return torch.as_tensor([slot[start] for _, start, _ in transformer.condition_blocks], dtype=torch.long)
+    """Where each condition block's draw sits among the sampled choices: its encoder's block slot."""
+    return torch.as_tensor(
+        [transformer.slots_[i][1] for i, _, _ in transformer.condition_blocks], dtype=torch.long
+    )
 
 
 def regroup(
