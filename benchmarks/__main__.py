@@ -20,6 +20,10 @@ COMMANDS = {
         "benchmarks.marginal_calibration",
         "trial: TabularGAN rows raked to the training marginals against plain sampling",
     ),
+    "penalty": (
+        "benchmarks.penalty_interval",
+        "lazy gradient penalty: TabularGAN fit time and fidelity per penalty_interval",
+    ),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),

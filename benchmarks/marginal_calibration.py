@@ -38,11 +38,23 @@ from gansynth import TabularGAN, evaluate
 METRICS = ("column_shapes", "column_pair_trends", "detection_auc", "ml_efficacy_ratio")
 
 
-def measure(name: str, data_dir: str, epochs, factors, seed: int, log=print) -> list[dict]:
+def split_table(name: str, data_dir: str, seed: int):
+    """The table's 80% training and 20% holdout parts (stratified on the target), and the target's name."""
     features, target = load_dataset(name, data_dir=data_dir)
     data = pd.concat([features, target], axis=1)
     train, holdout = train_test_split(data, test_size=0.2, random_state=seed, stratify=data[target.name])
-    train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
+    return train.reset_index(drop=True), holdout.reset_index(drop=True), target.name
+
+
+def scores(train, synthetic, target: str, holdout, seed: int) -> dict:
+    """:data:`METRICS` of ``synthetic`` from ``gansynth.evaluate``, on at most 10,000 rows."""
+    report = evaluate(train, synthetic, target=target, holdout=holdout, max_rows=10_000, random_state=seed)
+    summary = report.summary().set_index("metric")["score"].to_dict()
+    return {metric: float(summary[metric]) for metric in METRICS}
+
+
+def measure(name: str, data_dir: str, epochs, factors, seed: int, log=print) -> list[dict]:
+    train, holdout, target = split_table(name, data_dir, seed)
     started = time.perf_counter()
     model = TabularGAN(epochs=epochs, random_state=seed, verbose=False).fit(train)
     log(f"{name}: fitted in {time.perf_counter() - started:.0f} s")
@@ -51,32 +63,30 @@ def measure(name: str, data_dir: str, epochs, factors, seed: int, log=print) -> 
         started = time.perf_counter()
         synthetic = model.set_params(marginal_calibration=factor).sample(len(train), random_state=seed)
         seconds = time.perf_counter() - started
-        report = evaluate(
-            train, synthetic, target=target.name, holdout=holdout, max_rows=10_000, random_state=seed
-        )
-        scores = report.summary().set_index("metric")["score"].to_dict()
         row = {"table": name, "epochs": epochs, "factor": factor, "sample_seconds": seconds}
-        row.update({metric: float(scores[metric]) for metric in METRICS})
+        row.update(scores(train, synthetic, target, holdout, seed))
         log(json.dumps(row))
         rows.append(row)
     return rows
 
 
-def held_out_changes(rows, tuned_on) -> list[dict]:
-    """Per factor above 1, the mean change of each metric against plain sampling over the tables
-    that played no part in choosing the method, and on how many of them it improved."""
+def held_out_changes(rows, tuned_on, key: str = "factor", baseline=1) -> list[dict]:
+    """Per value of ``key`` other than ``baseline``, the mean change of each metric against the
+    baseline over the tables that played no part in choosing the method (runs of one table and
+    value averaged first), and on how many of them it improved."""
     frame = pd.DataFrame(rows)
     frame = frame[~frame["table"].isin(tuned_on)]
-    plain = frame[frame["factor"] == 1].set_index("table")[list(METRICS)]
+    means = frame.groupby([key, "table"])[list(METRICS)].mean()
+    if baseline not in means.index.get_level_values(0):
+        return []
+    plain = means.loc[baseline]
     changes = []
-    for factor in sorted(set(frame["factor"]) - {1}):
-        delta = frame[frame["factor"] == factor].set_index("table")[list(METRICS)] - plain
+    for value in sorted(set(frame[key]) - {baseline}):
+        delta = (means.loc[value] - plain).dropna()
         if delta.empty:
             continue
         better = {m: int(((-delta[m]) if m == "detection_auc" else delta[m]).gt(0).sum()) for m in METRICS}
-        changes.append(
-            {"factor": factor, "tables": len(delta), "mean": delta.mean().to_dict(), "better": better}
-        )
+        changes.append({key: value, "tables": len(delta), "mean": delta.mean().to_dict(), "better": better})
     return changes
 
 

@@ -118,6 +118,7 @@ def train_model(model, data: EncodedRows, rng: torch.Generator, world, batch_siz
             ),
             embedding_dim=model.embedding_dim,
             discriminator_steps=model.discriminator_steps,
+            penalty_interval=model.penalty_interval,
             auxiliary=_auxiliary_loss(model, world),
         )
         return train(

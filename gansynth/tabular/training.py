@@ -38,6 +38,12 @@ class GANModules:
     discriminator_steps: int = 1
     # WGAN-GP's weight; 0 skips the penalty (the step benchmark measures what it costs).
     penalty_weight: float = 10.0
+    # Lazy regularisation: the penalty on every penalty_interval-th critic update only, at
+    # penalty_interval times the weight, so its average pull on the critic is unchanged.
+    penalty_interval: int = 1
+    # Critic updates made so far; which of them carry the penalty follows from it, so a
+    # data-parallel rank, which makes the same updates as the others, agrees with them.
+    critic_updates: int = 0
     # The auxiliary classifier loss on one discrete column (TabularGAN's auxiliary_target).
     auxiliary: AuxiliaryLoss | None = None
 
@@ -50,6 +56,9 @@ def train_step(
     rng: torch.Generator,
 ):
     """One critic update (or ``discriminator_steps`` of them) and one generator update.
+
+    The critic's gradient penalty comes on every ``modules.penalty_interval``-th critic update,
+    counted by ``modules.critic_updates``, at ``penalty_interval`` times the weight.
 
     With ``modules.auxiliary``, the auxiliary classifier is also updated once on the last critic
     step's real rows, and the generator's loss includes its weighted cross-entropy.
@@ -92,9 +101,15 @@ def train_step(
         fake_input = torch.cat([fake.detach(), cond], dim=1)
         real_score, fake_score = critic(torch.cat([real_input, fake_input]), rng).chunk(2)
         critic_loss = fake_score.mean() - real_score.mean()
-        if modules.penalty_weight:
+        penalty_due = modules.critic_updates % modules.penalty_interval == 0
+        modules.critic_updates += 1
+        if modules.penalty_weight and penalty_due:
             critic_loss_total = critic_loss + gradient_penalty(
-                local_critic, real_input, fake_input, rng, weight=modules.penalty_weight
+                local_critic,
+                real_input,
+                fake_input,
+                rng,
+                weight=modules.penalty_weight * modules.penalty_interval,
             )
         else:
             critic_loss_total = critic_loss

@@ -1,0 +1,161 @@
+"""Lazy gradient penalty: ``TabularGAN(penalty_interval=k)`` against a penalty on every critic update.
+
+WGAN-GP's penalty needs a double backward pass through the critic, about a third of a training
+step. With ``penalty_interval=k`` it is computed on every k-th critic update only, at k times the
+weight (StyleGAN2's lazy regularisation). This benchmark fits one TabularGAN per table, seed and
+interval, on the same split, and reports each fit's wall-clock time next to the fidelity of its
+samples (default sampling). Interval 1 is CTGAN's training.
+
+Each table is split as ``benchmarks/marginal_calibration.py`` splits it (80/20, stratified on the
+target, split seed 0), and the samples are scored by ``gansynth.evaluate`` against the training
+rows, with the holdout for ML efficacy. Fits of one table run one after the other, the intervals
+in turn within each seed, so a change in the machine's load falls on all of them alike; compare
+times within a table.
+
+Usage::
+
+    python -m benchmarks penalty --data-dir ../shared/datasets \\
+        --tables adult,bank_additional,credit_data,seismic_bumps,hpc_data,wilt --epochs adult=100 \\
+        --intervals 1,2,4 --out benchmarks/results/penalty_interval.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from benchmarks.marginal_calibration import METRICS, _epochs_by_table, held_out_changes, scores, split_table
+from gansynth import TabularGAN
+
+
+def measure(name: str, data_dir: str, epochs, intervals, seeds, threads: int, log=print) -> list[dict]:
+    """One row per (seed, interval): fit seconds and the samples' :data:`METRICS`."""
+    train, holdout, target = split_table(name, data_dir, 0)
+    rows = []
+    for seed in seeds:
+        for interval in intervals:
+            model = TabularGAN(
+                epochs=epochs,
+                penalty_interval=interval,
+                torch_threads=threads,
+                verbose=False,
+                random_state=seed,
+            )
+            started = time.perf_counter()
+            model.fit(train)
+            seconds = time.perf_counter() - started
+            synthetic = model.sample(len(train), random_state=seed)
+            row = {
+                "table": name,
+                "epochs": epochs,
+                "seed": seed,
+                "interval": interval,
+                "fit_seconds": seconds,
+            }
+            row.update(scores(train, synthetic, target, holdout, seed))
+            log(json.dumps(row))
+            rows.append(row)
+    return rows
+
+
+def time_ratios(rows) -> pd.DataFrame:
+    """Per table and interval, the median over seeds of fit time / the same seed's interval-1 fit time."""
+    frame = pd.DataFrame(rows)
+    base = frame[frame["interval"] == 1].set_index(["table", "seed"])["fit_seconds"]
+    frame["ratio"] = (
+        frame["fit_seconds"].to_numpy()
+        / base.reindex(pd.MultiIndex.from_frame(frame[["table", "seed"]])).to_numpy()
+    )
+    return frame.groupby(["table", "interval"], sort=False)["ratio"].median().unstack()
+
+
+def markdown(rows, command: str, load, tuned_on=()) -> str:
+    lines = [
+        "# Lazy gradient penalty: `TabularGAN(penalty_interval=k)`",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs shared with other jobs (load average "
+        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), torch {torch.__version__}.  ",
+        "One TabularGAN per table, seed and interval, fitted on 80% of the rows (split seed 0); its "
+        "samples (default sampling, as many rows as the training part) scored by `gansynth.evaluate` "
+        "on the training rows (at most 10,000), ML efficacy on the 20% holdout. *interval*: "
+        "`penalty_interval`, critic updates per gradient penalty (1 = every update, as CTGAN). "
+        f"Tables that chose the default: {', '.join(tuned_on) or 'none'}; the others played no part in it.",
+        "",
+        "| table | epochs | seed | interval | fit (s) | column_shapes | column_pair_trends | detection AUC "
+        "| ML efficacy ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['table']} | {r['epochs']} | {r['seed']} | {r['interval']} | {r['fit_seconds']:.0f} | "
+            f"{r['column_shapes']:.3f} | {r['column_pair_trends']:.3f} | {r['detection_auc']:.3f} | "
+            f"{r['ml_efficacy_ratio']:.3f} |"
+        )
+    ratios = time_ratios(rows)
+    lines += [
+        "",
+        "Fit time against interval 1 (median over seeds of the same seed's ratio):",
+        "",
+        "| table | " + " | ".join(f"interval {k}" for k in ratios.columns) + " |",
+        "|---|" + "---:|" * len(ratios.columns),
+    ]
+    for table, ratio in ratios.iterrows():
+        lines.append(f"| {table} | " + " | ".join(f"{v:.2f}x" for v in ratio) + " |")
+    changes = held_out_changes(rows, tuned_on, key="interval", baseline=1)
+    if changes:
+        lines += [
+            "",
+            "Change against interval 1 on the tables that played no part (seeds averaged first; mean "
+            "over tables; in brackets, on how many tables it improved; a lower detection AUC is better):",
+            "",
+            "| interval | tables | column_shapes | column_pair_trends | detection AUC | ML efficacy ratio |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for c in changes:
+            cells = " | ".join(f"{c['mean'][m]:+.3f} ({c['better'][m]})" for m in METRICS)
+            lines.append(f"| {c['interval']} | {c['tables']} | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks penalty", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"))
+    parser.add_argument("--tables", default="adult,bank_additional")
+    parser.add_argument("--epochs", default="", help="per table, e.g. adult=100 (default: TabularGAN's own)")
+    parser.add_argument("--intervals", default="1,2,4")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--tuned-on", default="adult", help="tables that chose the default (comma-separated)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/results/penalty_interval.md")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    epochs = _epochs_by_table(args.epochs)
+    intervals = [int(k) for k in args.intervals.split(",")]
+    if 1 not in intervals:
+        parser.error("--intervals must include 1, the baseline")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    command = "python -m benchmarks penalty " + " ".join(argv if argv is not None else sys.argv[1:])
+    load_before = os.getloadavg()[0]
+    rows = []
+    for name in args.tables.split(","):
+        rows += measure(name, args.data_dir, epochs.get(name, "auto"), intervals, seeds, args.threads)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tuned_on = [name for name in args.tuned_on.split(",") if name]
+    out.write_text(markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on))
+    out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=2))
+    print(out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
