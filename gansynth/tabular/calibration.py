@@ -64,16 +64,22 @@ def raking_weights(
     """
     weights = torch.full((len(codes),), 1.0 / max(len(codes), 1), dtype=torch.float64, device=codes.device)
     by_block = codes.T.contiguous()  # one contiguous row of codes per block
+    order = list(range(len(targets)))  # the order in which blocks are tested for stopping
     for _ in range(rounds if targets else 0):
         for column, target in zip(by_block, targets):
-            weights = weights * _share_ratio(weights, column, target)[column]
-            weights = weights / weights.sum().clamp_min(1e-300)
+            # index_select gathers far faster than advanced indexing (18 against 76 us for 16,384
+            # candidates); in place saves a copy.
+            weights.mul_(_share_ratio(weights, column, target).index_select(0, column))
+            weights.div_(weights.sum().clamp_min(1e-300))
         weights = inclusion_probabilities(weights, n) / n
-        if (
-            max(_distance(weights, column, target) for column, target in zip(by_block, targets))
-            < RAKING_TOLERANCE
-        ):
+        # Stopping needs every block within the tolerance, going on just one outside it. The block
+        # found outside last round is tested first and mostly still is, so a round that goes on
+        # computes one block's shares rather than all of them (Adult: 30 rounds, never within).
+        distances = (_distance(weights, by_block[b], targets[b]) for b in order)
+        off = next((b for b, distance in zip(order, distances) if distance >= RAKING_TOLERANCE), None)
+        if off is None:
             break
+        order.insert(0, order.pop(order.index(off)))
     return weights
 
 
