@@ -36,12 +36,26 @@ from benchmarks.marginal_calibration import METRICS, _epochs_by_table, held_out_
 from gansynth import TabularGAN
 
 
-def measure(name: str, data_dir: str, epochs, intervals, seeds, threads: int, log=print) -> list[dict]:
-    """One row per (seed, interval): fit seconds and the samples' :data:`METRICS`."""
+def measure(
+    name: str, data_dir: str, epochs, intervals, seeds, threads: int, done=(), log=print
+) -> list[dict]:
+    """One row per (seed, interval): fit seconds and the samples' :data:`METRICS`.
+
+    Rows in ``done`` (an earlier run's, same table, epochs, seed and interval) are reused, not
+    measured again.
+    """
     train, holdout, target = split_table(name, data_dir, 0)
     rows = []
     for seed in seeds:
         for interval in intervals:
+            earlier = [
+                r
+                for r in done
+                if (r["table"], r["epochs"], r["seed"], r["interval"]) == (name, epochs, seed, interval)
+            ]
+            if earlier:
+                rows.append(earlier[0])
+                continue
             model = TabularGAN(
                 epochs=epochs,
                 penalty_interval=interval,
@@ -136,6 +150,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tuned-on", default="adult", help="tables that chose the default (comma-separated)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/penalty_interval.md")
+    parser.add_argument("--resume", default=None, help="JSON of an earlier run whose rows are reused")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     epochs = _epochs_by_table(args.epochs)
@@ -145,9 +160,10 @@ def main(argv=None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "python -m benchmarks penalty " + " ".join(argv if argv is not None else sys.argv[1:])
     load_before = os.getloadavg()[0]
+    done = json.loads(Path(args.resume).read_text())["rows"] if args.resume else []
     rows = []
     for name in args.tables.split(","):
-        rows += measure(name, args.data_dir, epochs.get(name, "auto"), intervals, seeds, args.threads)
+        rows += measure(name, args.data_dir, epochs.get(name, "auto"), intervals, seeds, args.threads, done)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tuned_on = [name for name in args.tuned_on.split(",") if name]
