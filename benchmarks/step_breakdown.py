@@ -1,6 +1,7 @@
 """Where a TabularGAN training step's time goes, on Adult: the step with the WGAN-GP penalty on
-every critic update (CTGAN's), with it on every ``penalty_interval``-th update (TabularGAN's
-default), and without it (the floor that no penalty trick could go below).
+every critic update (CTGAN's and TabularGAN's default), with it on every ``--interval``-th
+update (``TabularGAN(penalty_interval=...)``, lazy regularisation), and without it (the floor
+that no penalty trick could go below).
 
 Usage::
 
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--interval", type=int, default=4, help="penalty_interval of the lazy variant")
     args = parser.parse_args(argv)
     path = Path(args.data_dir) / "adult.csv"
     if not path.is_file():
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     model.generator_.train()
     model.discriminator_.train()
-    interval = TabularGAN().penalty_interval
+    interval = args.interval
     steps = -(-args.steps // interval) * interval
     variants = {
         "full step:": (1, 10.0),

@@ -76,13 +76,14 @@ class TabularGAN(BaseEstimator):
         Adam weight decay.
     discriminator_steps : int, default=1
         Critic updates per generator update.
-    penalty_interval : int, default=4
+    penalty_interval : int, default=1
         Critic updates per WGAN-GP gradient penalty (lazy regularisation, as StyleGAN2 does
         with its R1 penalty): the penalty is computed on every ``penalty_interval``-th critic
         update, at ``penalty_interval`` times the weight. 1 penalises every update, as CTGAN
-        does. The penalty's double backward pass is about a third of a step's time, so 4 makes
-        an Adult epoch about a quarter shorter. The default was chosen on Adult and checked on
-        tables that played no part (``benchmarks/results/penalty_interval.md``).
+        does. The penalty's double backward pass is about a quarter of a step, and 4 made fits
+        on Adult and Bank Marketing about a fifth shorter, but on five tables that played no
+        part it cost fidelity: column pair trends -0.006 and ML efficacy -0.053 on average
+        (``benchmarks/results/penalty_interval.md``), so it is an option, not the default.
     pac : int, default=10
         Rows the critic scores together (PacGAN).
     log_frequency : bool, default=True
@@ -219,7 +220,7 @@ class TabularGAN(BaseEstimator):
         generator_decay=1e-6,
         discriminator_decay=1e-6,
         discriminator_steps=1,
-        penalty_interval=4,
+        penalty_interval=1,
         pac=10,
         log_frequency=True,
         max_modes=10,
