@@ -27,7 +27,7 @@ from gansynth.errors import InputError
 from gansynth.io.tables import TableFileError
 from gansynth.models import load
 from gansynth.persistence import ModelFileError
-from gansynth.tabular.synthesizer import DEFAULT_CHUNK_SIZE
+from gansynth.tabular.sampling_methods import DEFAULT_CHUNK_SIZE
 
 INSTALL_HINT = "partitioned sampling needs Dask: pip install 'gansynth[distributed]'"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,12 +16,10 @@ from gansynth._distributed import data_parallel, rank_device
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import resolve_device
 from gansynth.errors import InputError
-from gansynth.io.tables import write_table_chunks
 from gansynth.persistence import save_model
 from gansynth.tabular.auxiliary import check_auxiliary_target
 from gansynth.tabular.calibration import MAX_CALIBRATION
 from gansynth.tabular.data_parallel import check_same_encoding, rank_batch, shard, shared_seed, training_seed
-from gansynth.tabular.decoding import sample_chunks
 from gansynth.tabular.fitting import (
     build_auxiliary_classifier,
     build_networks,
@@ -33,7 +30,8 @@ from gansynth.tabular.fitting import (
 from gansynth.tabular.logic_detection import learn_logic
 from gansynth.tabular.logic_transform import LogicTransform
 from gansynth.tabular.model_state import restore_tabular, tabular_state
-from gansynth.tabular.schema import as_frame, build_specs, category_template
+from gansynth.tabular.sampling_methods import TabularSampling
+from gansynth.tabular.schema import as_frame, build_specs
 from gansynth.tabular.transformer import DataTransformer
 
 # What "auto" means for a direct fit: the CTGAN paper's settings. Wrappers such as
@@ -41,12 +39,8 @@ from gansynth.tabular.transformer import DataTransformer
 DEFAULT_EPOCHS = 300
 DEFAULT_BATCH_SIZE = 500
 
-# Rows per chunk when streaming: a chunk of a 20-column table is tens of megabytes while it is
-# decoded, and a Parquet row group of this size compresses well.
-DEFAULT_CHUNK_SIZE = 100_000
 
-
-class TabularGAN(BaseEstimator):
+class TabularGAN(TabularSampling, BaseEstimator):
     """Conditional GAN for mixed-type tables (CTGAN, done right).
 
     Continuous columns get mode-specific normalisation through a variational Gaussian mixture,
@@ -419,145 +413,6 @@ class TabularGAN(BaseEstimator):
 
     def _batch_size(self) -> int:
         return DEFAULT_BATCH_SIZE if self.batch_size == "auto" else int(self.batch_size)
-
-    # --------------------------------------------------------------- sample
-    def sample(self, n, conditions=None, random_state=None, clip=None):
-        """Generate rows.
-
-        Parameters
-        ----------
-        n : int
-            Number of rows.
-        conditions : dict or None, default=None
-            ``{discrete column: value}`` or ``{discrete column: sequence of n values}``. The rows
-            are generated through the conditional vector (never by rejection) and carry exactly
-            these values; a value grouped as "other" (see ``max_categories``) conditions the
-            generator on "other". A column derived from others (a functional dependency in
-            ``constraints_``) can be a condition too, whatever its kind: its determinants are
-            conditioned on a training combination that gives the value.
-        random_state : int, RandomState instance or None, default=None
-            Seed for this call; with it the output is reproducible, also when several threads
-            sample from one model at once. Without it, successive calls continue one stream
-            seeded by the constructor's ``random_state``.
-        clip : bool or None, default=None
-            Keep numeric values inside the training range; ``None`` uses the ``clip``
-            parameter (see there).
-
-        Returns
-        -------
-        pandas.DataFrame or numpy.ndarray
-            ``n`` rows with the training table's columns, order and dtypes (an array when
-            ``fit`` got an array).
-
-        See Also
-        --------
-        iter_samples : The same rows, generated and returned a chunk at a time.
-        sample_to : The same rows, written to a CSV or Parquet file a chunk at a time.
-        """
-        n = self._check_rows(n)
-        (rows,) = self._chunks(n, max(n, 1), conditions, random_state, clip)
-        return rows
-
-    def iter_samples(
-        self, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
-    ):
-        """Generate rows a chunk at a time, holding one chunk in memory, not ``n`` rows.
-
-        The rows do not depend on ``chunk_size``: the chunks, concatenated, equal
-        ``sample(n, conditions, random_state=random_state, clip=clip)`` whenever ``random_state``
-        is given (without it, each call draws its seed from the model's stream, as ``sample``
-        does). The arguments are checked when this method is called, before any row is made.
-
-        Parameters
-        ----------
-        n : int
-            Number of rows in all.
-        chunk_size : int, default=100_000
-            Rows per chunk; the last chunk may be shorter.
-        conditions : dict or None, default=None
-            As in :meth:`sample`: a value per discrete column, or a sequence of ``n`` values.
-        random_state : int, RandomState instance or None, default=None
-            Seed for this call, as in :meth:`sample`.
-        clip : bool or None, default=None
-            Keep numeric values inside the training range; ``None`` uses the ``clip``
-            parameter (see there).
-
-        Returns
-        -------
-        iterator of pandas.DataFrame or numpy.ndarray
-            ``ceil(n / chunk_size)`` chunks (one empty chunk when ``n`` is 0), each like
-            :meth:`sample`'s output; a DataFrame chunk's index continues from the previous one.
-
-        Examples
-        --------
-        >>> from gansynth import TabularGAN
-        >>> from gansynth.datasets import load_student_placements
-        >>> model = TabularGAN(epochs=1, verbose=False, random_state=0).fit(load_student_placements())
-        >>> [len(chunk) for chunk in model.iter_samples(250, chunk_size=100, random_state=0)]
-        [100, 100, 50]
-        """
-        n = self._check_rows(n)
-        if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, bool) or chunk_size < 1:
-            raise InputError(f"chunk_size must be a positive integer; got {chunk_size!r}")
-        return self._chunks(n, int(chunk_size), conditions, random_state, clip)
-
-    def sample_to(
-        self, path, n, *, chunk_size=DEFAULT_CHUNK_SIZE, conditions=None, random_state=None, clip=None
-    ):
-        """Write ``n`` generated rows to a CSV or Parquet file, a chunk at a time.
-
-        Memory is bounded by ``chunk_size``, not by ``n``. The file is written under a temporary
-        name beside ``path`` and renamed when complete, so a failure or an interruption never
-        leaves a partial file under ``path``. With ``random_state`` given, the file holds the
-        rows ``sample(n, conditions, random_state=random_state, clip=clip)`` returns.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Destination: Parquet for ``.parquet`` or ``.pq`` (dtypes kept, one row group per
-            chunk), CSV otherwise; ``"-"`` writes CSV to standard output. Missing parent
-            folders are created.
-        n : int
-            Number of rows.
-        chunk_size : int, default=100_000
-            Rows generated and written at a time.
-        conditions : dict or None, default=None
-            As in :meth:`sample`.
-        random_state : int, RandomState instance or None, default=None
-            As in :meth:`sample`.
-        clip : bool or None, default=None
-            As in :meth:`sample`.
-
-        Returns
-        -------
-        pathlib.Path or str
-            The path written (``"-"`` for standard output).
-
-        Raises
-        ------
-        gansynth.io.tables.TableFileError
-            If the file cannot be written (a ``ValueError``; Parquet also needs pyarrow).
-        """
-        chunks = self.iter_samples(
-            n, chunk_size=chunk_size, conditions=conditions, random_state=random_state, clip=clip
-        )
-        frames = (pd.DataFrame(chunk) if isinstance(chunk, np.ndarray) else chunk for chunk in chunks)
-        write_table_chunks(frames, path, types_from=category_template(self.columns_))
-        return path if str(path) == "-" else Path(path)
-
-    def _check_rows(self, n) -> int:
-        check_is_fitted(self, "generator_")
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise InputError(f"n must be a non-negative integer; got {n!r}")
-        return int(n)
-
-    def _chunks(self, n: int, chunk_size: int, conditions, random_state, clip):
-        """Check the arguments and draw the call's seed now; return the lazy chunks."""
-        if clip is not None and not isinstance(clip, (bool, np.bool_)):
-            raise InputError(f"clip must be True, False or None; got {clip!r}")
-        seed = draw_seed(random_state if random_state is not None else self._sample_stream_)
-        clip = self.clip if clip is None else clip
-        return sample_chunks(self, self._logic_, n, chunk_size, conditions, seed, clip)
 
     # ---------------------------------------------------------- persistence
     def save(self, path):
