@@ -75,7 +75,7 @@ class TabularGAN(TabularSampling, BaseEstimator):
         with its R1 penalty): the penalty is computed on every ``penalty_interval``-th critic
         update, at ``penalty_interval`` times the weight. 1 penalises every update, as CTGAN
         does. The penalty's double backward pass is about a quarter of a step, and 4 made fits
-        on Adult and Bank Marketing about a fifth shorter, but on five tables that played no
+        on Adult and Bank Marketing about a quarter shorter, but on five tables that played no
         part it cost fidelity: column pair trends -0.006 and ML efficacy -0.053 on average
         (``benchmarks/results/penalty_interval.md``), so it is an option, not the default.
     pac : int, default=10
