@@ -114,6 +114,23 @@ PROFILES = {
         },
         tune=False,
     ),
+    # Candidates for rows that carry more information, and for a cheaper fit (issue #13): the
+    # per-class GANs' samples raked to their class's marginals (marginal calibration), and the
+    # lazy gradient penalty (benchmarks/results/penalty_interval.md). PR-AUC only, as "auxiliary".
+    "candidates": Profile(
+        "candidates",
+        datasets=("yeast4", "seismic_bumps", "wilt"),
+        settings=("natural", "n_500"),
+        classifiers=("logreg", "hist_gb"),
+        n_splits=3,
+        augmenters={"none": {}, "SMOTE": {}, **_BASELINES},
+        gan_variants={
+            "GANOversampler": {},
+            "GANOversampler[calibrated]": {"marginal_calibration": 2},
+            "GANOversampler[lazy penalty]": {"penalty_interval": 4},
+        },
+        tune=False,
+    ),
     "full": Profile(
         "full",
         datasets=ALL_DATASETS,
