@@ -129,7 +129,7 @@ def markdown(rows, command: str, load, tuned_on=()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _epochs_by_table(text: str) -> dict:
+def epochs_by_table(text: str) -> dict:
     pairs = [item.split("=") for item in text.split(",") if item]
     return {name: (value if value == "auto" else int(value)) for name, value in pairs}
 
@@ -148,7 +148,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="benchmarks/results/marginal_calibration.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    epochs = _epochs_by_table(args.epochs)
+    epochs = epochs_by_table(args.epochs)
     factors = [int(f) for f in args.factors.split(",")]
     command = "python -m benchmarks calibration " + " ".join(argv if argv is not None else sys.argv[1:])
     load_before = os.getloadavg()[0]

@@ -1,6 +1,6 @@
 """Lazy gradient penalty: ``TabularGAN(penalty_interval=k)`` against a penalty on every critic update.
 
-WGAN-GP's penalty needs a double backward pass through the critic, about a third of a training
+WGAN-GP's penalty needs a double backward pass through the critic, about a quarter of a training
 step. With ``penalty_interval=k`` it is computed on every k-th critic update only, at k times the
 weight (StyleGAN2's lazy regularisation). This benchmark fits one TabularGAN per table, seed and
 interval, on the same split, and reports each fit's wall-clock time next to the fidelity of its
@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from benchmarks.marginal_calibration import METRICS, _epochs_by_table, held_out_changes, scores, split_table
+from benchmarks.marginal_calibration import METRICS, epochs_by_table, held_out_changes, scores, split_table
 from gansynth import TabularGAN
 
 
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
     parser.add_argument("--resume", default=None, help="JSON of an earlier run whose rows are reused")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    epochs = _epochs_by_table(args.epochs)
+    epochs = epochs_by_table(args.epochs)
     intervals = [int(k) for k in args.intervals.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "python -m benchmarks penalty " + " ".join(argv if argv is not None else sys.argv[1:])
