@@ -75,6 +75,23 @@ _CHEAP = {"none": {}, "RandomOverSampler": {}, "SMOTE": {}, "ADASYN": {}, "Borde
 # every method) and the CV-chosen augmentation.
 _BASELINES = {"class weights": {}}
 
+
+def _gan_question(name: str, gan_variants: dict) -> Profile:
+    """A profile that asks one question of GANOversampler variants, on three tables in a natural
+    and a low-data setting: PR-AUC only, since thresholds are not tuned and each GAN cell costs
+    one fit."""
+    return Profile(
+        name,
+        datasets=("yeast4", "seismic_bumps", "wilt"),
+        settings=("natural", "n_500"),
+        classifiers=("logreg", "hist_gb"),
+        n_splits=3,
+        augmenters={"none": {}, "SMOTE": {}, **_BASELINES},
+        gan_variants=gan_variants,
+        tune=False,
+    )
+
+
 PROFILES = {
     "quick": Profile(
         "quick",
@@ -100,36 +117,24 @@ PROFILES = {
     # Does the auxiliary classifier loss fix the joint GAN's drift, downstream
     # (benchmarks/results/auxiliary_loss.md)? PR-AUC only: thresholds are not tuned, so each GAN
     # cell costs one fit.
-    "auxiliary": Profile(
+    "auxiliary": _gan_question(
         "auxiliary",
-        datasets=("yeast4", "seismic_bumps", "wilt"),
-        settings=("natural", "n_500"),
-        classifiers=("logreg", "hist_gb"),
-        n_splits=3,
-        augmenters={"none": {}, "SMOTE": {}, **_BASELINES},
-        gan_variants={
+        {
             "GANOversampler": {},
             "GANOversampler[joint]": {"per_class": False},
             "GANOversampler[joint+aux]": {"per_class": False, "auxiliary_loss": True},
         },
-        tune=False,
     ),
     # Candidates for rows that carry more information, and for a cheaper fit (issue #13): the
     # per-class GANs' samples raked to their class's marginals (marginal calibration), and the
     # lazy gradient penalty (benchmarks/results/penalty_interval.md). PR-AUC only, as "auxiliary".
-    "candidates": Profile(
+    "candidates": _gan_question(
         "candidates",
-        datasets=("yeast4", "seismic_bumps", "wilt"),
-        settings=("natural", "n_500"),
-        classifiers=("logreg", "hist_gb"),
-        n_splits=3,
-        augmenters={"none": {}, "SMOTE": {}, **_BASELINES},
-        gan_variants={
+        {
             "GANOversampler": {},
             "GANOversampler[calibrated]": {"marginal_calibration": 2},
             "GANOversampler[lazy penalty]": {"penalty_interval": 4},
         },
-        tune=False,
     ),
     "full": Profile(
         "full",

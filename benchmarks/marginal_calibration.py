@@ -113,20 +113,39 @@ def markdown(rows, command: str, load, tuned_on=()) -> str:
             f"{r['column_pair_trends']:.3f} | {r['detection_auc']:.3f} | {r['ml_efficacy_ratio']:.3f} | "
             f"{r['sample_seconds']:.1f} |"
         )
-    changes = held_out_changes(rows, tuned_on)
-    if changes:
-        lines += [
-            "",
-            "Change against plain sampling on the tables that played no part (mean; in brackets, on how "
-            "many tables it improved; a lower detection AUC is better):",
-            "",
-            "| factor | tables | column_shapes | column_pair_trends | detection AUC | ML efficacy ratio |",
-            "|---:|---:|---:|---:|---:|---:|",
-        ]
-        for c in changes:
-            cells = " | ".join(f"{c['mean'][m]:+.3f} ({c['better'][m]})" for m in METRICS)
-            lines.append(f"| {c['factor']} | {c['tables']} | {cells} |")
+    lines += changes_table(
+        held_out_changes(rows, tuned_on),
+        "factor",
+        "Change against plain sampling on the tables that played no part (mean; in brackets, on how "
+        "many tables it improved; a lower detection AUC is better):",
+    )
     return "\n".join(lines) + "\n"
+
+
+def changes_table(changes, key: str, caption: str) -> list[str]:
+    """:func:`held_out_changes` as Markdown lines under ``caption`` (none without changes)."""
+    if not changes:
+        return []
+    lines = [
+        "",
+        caption,
+        "",
+        f"| {key} | tables | column_shapes | column_pair_trends | detection AUC | ML efficacy ratio |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in changes:
+        cells = " | ".join(f"{c['mean'][m]:+.3f} ({c['better'][m]})" for m in METRICS)
+        lines.append(f"| {c[key]} | {c['tables']} | {cells} |")
+    return lines
+
+
+def write_results(path, text: str, command: str, rows) -> None:
+    """The Markdown report at ``path``, its rows as JSON beside it; the report is printed too."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=2))
+    print(text)
 
 
 def epochs_by_table(text: str) -> dict:
@@ -155,12 +174,9 @@ def main(argv=None) -> int:
     rows = []
     for name in args.tables.split(","):
         rows += measure(name, args.data_dir, epochs.get(name, "auto"), factors, args.seed)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tuned_on = [name for name in args.tuned_on.split(",") if name]
-    out.write_text(markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on))
-    out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=2))
-    print(out.read_text())
+    report = markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on)
+    write_results(args.out, report, command, rows)
     return 0
 
 

@@ -32,7 +32,14 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from benchmarks.marginal_calibration import METRICS, epochs_by_table, held_out_changes, scores, split_table
+from benchmarks.marginal_calibration import (
+    changes_table,
+    epochs_by_table,
+    held_out_changes,
+    scores,
+    split_table,
+    write_results,
+)
 from gansynth import TabularGAN
 
 
@@ -126,19 +133,12 @@ def markdown(rows, command: str, load, tuned_on=()) -> str:
     ]
     for table, ratio in ratios.iterrows():
         lines.append(f"| {table} | " + " | ".join(f"{v:.2f}x" for v in ratio) + " |")
-    changes = held_out_changes(rows, tuned_on, key="interval", baseline=1)
-    if changes:
-        lines += [
-            "",
-            "Change against interval 1 on the tables that played no part (seeds averaged first; mean "
-            "over tables; in brackets, on how many tables it improved; a lower detection AUC is better):",
-            "",
-            "| interval | tables | column_shapes | column_pair_trends | detection AUC | ML efficacy ratio |",
-            "|---:|---:|---:|---:|---:|---:|",
-        ]
-        for c in changes:
-            cells = " | ".join(f"{c['mean'][m]:+.3f} ({c['better'][m]})" for m in METRICS)
-            lines.append(f"| {c['interval']} | {c['tables']} | {cells} |")
+    lines += changes_table(
+        held_out_changes(rows, tuned_on, key="interval", baseline=1),
+        "interval",
+        "Change against interval 1 on the tables that played no part (seeds averaged first; mean "
+        "over tables; in brackets, on how many tables it improved; a lower detection AUC is better):",
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -164,12 +164,9 @@ def main(argv=None) -> int:
     rows = []
     for name in args.tables.split(","):
         rows += measure(name, args.data_dir, epochs.get(name, "auto"), intervals, seeds, args.threads, done)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tuned_on = [name for name in args.tuned_on.split(",") if name]
-    out.write_text(markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on))
-    out.with_suffix(".json").write_text(json.dumps({"command": command, "rows": rows}, indent=2))
-    print(out.read_text())
+    report = markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on)
+    write_results(args.out, report, command, rows)
     return 0
 
 

@@ -1,5 +1,6 @@
 """Shared fixtures. Tests use tiny networks and few epochs so the suite stays fast on 2 CPU cores."""
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -10,6 +11,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from gansynth.persistence import _digest
+from gansynth.tabular.training import GANModules
 
 # Tiny networks gain nothing from intra-op threads, and oversubscribed threads slow a shared CPU.
 torch.set_num_threads(1)
@@ -35,6 +37,23 @@ IMAGE_TINY = dict(
     verbose=False,
     device="cpu",
 )
+
+
+def training_modules(model, **options):
+    """Copies of a fitted TabularGAN's networks with optimisers that leave them unchanged (SGD at
+    rate 0), as one training step takes them; ``options`` set the other GANModules fields."""
+    generator, critic = copy.deepcopy(model.generator_), copy.deepcopy(model.discriminator_)
+    generator.train()
+    critic.train()
+    return GANModules(
+        generator=generator,
+        discriminator=critic,
+        activation=model.activation_,
+        generator_optimizer=torch.optim.SGD(generator.parameters(), lr=0.0),
+        discriminator_optimizer=torch.optim.SGD(critic.parameters(), lr=0.0),
+        embedding_dim=model.embedding_dim,
+        **options,
+    )
 
 
 def forged_copy(source, target, edit):

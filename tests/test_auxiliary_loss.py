@@ -1,7 +1,5 @@
 """The auxiliary classifier loss: its gradients, determinism, parameters and refusals."""
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,8 +13,8 @@ from gansynth.errors import InputError
 from gansynth.tabular.auxiliary import AuxiliaryLoss
 from gansynth.tabular.fitting import _auxiliary_loss
 from gansynth.tabular.networks import AuxiliaryClassifier
-from gansynth.tabular.training import GANModules, train_step
-from tests.conftest import TINY
+from gansynth.tabular.training import train_step
+from tests.conftest import TINY, training_modules
 
 
 def labelled_table(n=120, seed=0):
@@ -37,22 +35,6 @@ def fitted(constraints="auto", **params):
     return TabularGAN(**{**TINY, "random_state": 0, **params}).fit(labelled_table(), constraints=constraints)
 
 
-def _modules(model, auxiliary):
-    """Copies of a fitted model's networks and fresh optimisers, as one training step takes them."""
-    generator, critic = copy.deepcopy(model.generator_), copy.deepcopy(model.discriminator_)
-    generator.train()
-    critic.train()
-    return GANModules(
-        generator=generator,
-        discriminator=critic,
-        activation=model.activation_,
-        generator_optimizer=torch.optim.SGD(generator.parameters(), lr=0.0),
-        discriminator_optimizer=torch.optim.SGD(critic.parameters(), lr=0.0),
-        embedding_dim=model.embedding_dim,
-        auxiliary=auxiliary,
-    )
-
-
 def _gradients(module):
     return [p.grad.clone() for p in module.parameters()]
 
@@ -63,7 +45,7 @@ def test_the_auxiliary_loss_changes_the_generators_gradients_only_when_enabled()
     outcomes = {}
     for name in ("off", "off again", "on"):
         auxiliary = _auxiliary_loss(model, None) if name == "on" else None
-        modules = _modules(model, auxiliary)
+        modules = training_modules(model, auxiliary=auxiliary)
         train_step(modules, data, model.condition_sampler_, 40, torch.Generator().manual_seed(1))
         outcomes[name] = _gradients(modules.generator), _gradients(modules.discriminator)
     (off_g, off_d), (again_g, again_d), (on_g, on_d) = outcomes.values()

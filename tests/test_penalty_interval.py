@@ -1,7 +1,5 @@
 """The lazy gradient penalty: which critic updates carry it, at what weight, and the parameter."""
 
-import copy
-
 import pandas as pd
 import pytest
 import torch
@@ -10,29 +8,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 import gansynth.tabular.training as training
 from gansynth import TabularGAN
 from gansynth.sampling.tabular import default_generator
-from gansynth.tabular.training import GANModules, train_step
-from tests.conftest import TINY
+from gansynth.tabular.training import train_step
+from tests.conftest import TINY, training_modules
 
 
 @pytest.fixture(scope="module")
 def fitted():
     frame = pd.DataFrame({"x": [float(v % 7) for v in range(80)], "c": ["a", "b"] * 40})
     return TabularGAN(**{**TINY, "random_state": 0}).fit(frame), frame
-
-
-def _modules(model, **options):
-    generator, critic = copy.deepcopy(model.generator_), copy.deepcopy(model.discriminator_)
-    generator.train()
-    critic.train()
-    return GANModules(
-        generator=generator,
-        discriminator=critic,
-        activation=model.activation_,
-        generator_optimizer=torch.optim.SGD(generator.parameters(), lr=1e-3),
-        discriminator_optimizer=torch.optim.SGD(critic.parameters(), lr=1e-3),
-        embedding_dim=model.embedding_dim,
-        **options,
-    )
 
 
 def _penalty_weights(monkeypatch, model, frame, steps, **options):
@@ -44,7 +27,7 @@ def _penalty_weights(monkeypatch, model, frame, steps, **options):
         return real_penalty(critic, real, fake, rng, weight=weight)
 
     monkeypatch.setattr(training, "gradient_penalty", recording)
-    modules = _modules(model, **options)
+    modules = training_modules(model, **options)
     data = model.transformer_.encode_rows(frame).dense
     rng = torch.Generator().manual_seed(0)
     for _ in range(steps):
