@@ -90,13 +90,21 @@ def held_out_changes(rows, tuned_on, key: str = "factor", baseline=1) -> list[di
     return changes
 
 
-def markdown(rows, command: str, load, tuned_on=()) -> str:
-    lines = [
-        "# Marginal calibration: `TabularGAN(marginal_calibration=k)` against plain sampling",
+def report_header(title: str, command: str, load) -> list[str]:
+    """A report's title, command and machine lines (``load``: load averages before and after)."""
+    return [
+        f"# {title}",
         "",
         f"Command: `{command}`  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs shared with other jobs (load average "
         f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), torch {torch.__version__}.  ",
+    ]
+
+
+def markdown(rows, command: str, load, tuned_on=()) -> str:
+    lines = report_header(
+        "Marginal calibration: `TabularGAN(marginal_calibration=k)` against plain sampling", command, load
+    ) + [
         "One TabularGAN per table (seed 0), fitted on 80% of the rows; every variant scored by "
         "`gansynth.evaluate` on the training rows (at most 10,000), ML efficacy on the 20% holdout. "
         "*factor*: `marginal_calibration`, candidate rows generated per row kept (1 = plain "
@@ -139,6 +147,19 @@ def changes_table(changes, key: str, caption: str) -> list[str]:
     return lines
 
 
+def measure_tables(args, command: str, markdown, measure_table) -> None:
+    """Rows of ``measure_table(name, epochs)`` for every table of ``args.tables`` (epochs from
+    ``args.epochs``), reported by ``markdown`` to ``args.out`` with the load before and after."""
+    epochs = epochs_by_table(args.epochs)
+    load_before = os.getloadavg()[0]
+    rows = []
+    for name in args.tables.split(","):
+        rows += measure_table(name, epochs.get(name, "auto"))
+    tuned_on = [name for name in args.tuned_on.split(",") if name]
+    report = markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on)
+    write_results(args.out, report, command, rows)
+
+
 def write_results(path, text: str, command: str, rows) -> None:
     """The Markdown report at ``path``, its rows as JSON beside it; the report is printed too."""
     out = Path(path)
@@ -167,16 +188,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="benchmarks/results/marginal_calibration.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    epochs = epochs_by_table(args.epochs)
     factors = [int(f) for f in args.factors.split(",")]
     command = "python -m benchmarks calibration " + " ".join(argv if argv is not None else sys.argv[1:])
-    load_before = os.getloadavg()[0]
-    rows = []
-    for name in args.tables.split(","):
-        rows += measure(name, args.data_dir, epochs.get(name, "auto"), factors, args.seed)
-    tuned_on = [name for name in args.tuned_on.split(",") if name]
-    report = markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on)
-    write_results(args.out, report, command, rows)
+    measure_tables(
+        args, command, markdown, lambda name, epochs: measure(name, args.data_dir, epochs, factors, args.seed)
+    )
     return 0
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -34,11 +33,11 @@ import torch
 
 from benchmarks.marginal_calibration import (
     changes_table,
-    epochs_by_table,
     held_out_changes,
+    measure_tables,
+    report_header,
     scores,
     split_table,
-    write_results,
 )
 from gansynth import TabularGAN
 
@@ -99,12 +98,7 @@ def time_ratios(rows) -> pd.DataFrame:
 
 
 def markdown(rows, command: str, load, tuned_on=()) -> str:
-    lines = [
-        "# Lazy gradient penalty: `TabularGAN(penalty_interval=k)`",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs shared with other jobs (load average "
-        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), torch {torch.__version__}.  ",
+    lines = report_header("Lazy gradient penalty: `TabularGAN(penalty_interval=k)`", command, load) + [
         "One TabularGAN per table, seed and interval, fitted on 80% of the rows (split seed 0); its "
         "samples (default sampling, as many rows as the training part) scored by `gansynth.evaluate` "
         "on the training rows (at most 10,000), ML efficacy on the 20% holdout. *interval*: "
@@ -155,18 +149,15 @@ def main(argv=None) -> int:
     parser.add_argument("--resume", default=None, help="JSON of an earlier run whose rows are reused")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    epochs = epochs_by_table(args.epochs)
     intervals = [int(k) for k in args.intervals.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
     command = "python -m benchmarks penalty " + " ".join(argv if argv is not None else sys.argv[1:])
-    load_before = os.getloadavg()[0]
     done = json.loads(Path(args.resume).read_text())["rows"] if args.resume else []
-    rows = []
-    for name in args.tables.split(","):
-        rows += measure(name, args.data_dir, epochs.get(name, "auto"), intervals, seeds, args.threads, done)
-    tuned_on = [name for name in args.tuned_on.split(",") if name]
-    report = markdown(rows, command, (load_before, os.getloadavg()[0]), tuned_on)
-    write_results(args.out, report, command, rows)
+
+    def measure_table(name, epochs):
+        return measure(name, args.data_dir, epochs, intervals, seeds, args.threads, done)
+
+    measure_tables(args, command, markdown, measure_table)
     return 0
 
 
