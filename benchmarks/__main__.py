@@ -24,6 +24,10 @@ COMMANDS = {
         "benchmarks.penalty_interval",
         "lazy gradient penalty: TabularGAN fit time and fidelity per penalty_interval",
     ),
+    "selection": (
+        "benchmarks.augmented_selection",
+        "AugmentedClassifierCV's choice of amount: selection rules against none, always and the oracle",
+    ),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),

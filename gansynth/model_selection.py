@@ -29,6 +29,45 @@ from gansynth.errors import InputError
 DEFAULT_AMOUNTS = (0.25, 0.5, 1.0)
 
 
+def score_table(amounts, scores) -> dict:
+    """``cv_results_`` entries from per-fold scores (candidates x folds) of the sorted ``amounts``."""
+    scores = np.asarray(scores, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a candidate failing on every fold
+        means, stds = scores.mean(axis=1), scores.std(axis=1)
+    # Ties (and failed candidates) go to the smaller amount: augmentation must earn its place.
+    ranking = np.lexsort((np.asarray(amounts), -np.nan_to_num(means, nan=-np.inf)))
+    ranks = np.empty(len(amounts), dtype=np.int32)
+    ranks[ranking] = np.arange(1, len(amounts) + 1)
+    return {
+        "amount": np.asarray(amounts, dtype=float),
+        "params": [{"amount": float(a)} for a in amounts],
+        "mean_test_score": means,
+        "std_test_score": stds,
+        "rank_test_score": ranks,
+        **{f"split{k}_test_score": scores[:, k] for k in range(scores.shape[1])},
+    }
+
+
+def best_mean(cv_results: dict) -> int:
+    """Index of the amount with the best mean score; ties (and failures) go to the smaller amount."""
+    return int(np.flatnonzero(cv_results["rank_test_score"] == 1)[0])
+
+
+def fold_majority(cv_results: dict) -> int:
+    """The best-mean amount if it beats no augmentation (index 0) on more than half of the folds,
+    else no augmentation: a mean lifted by one lucky fold does not earn augmentation."""
+    best = best_mean(cv_results)
+    folds = [key for key in cv_results if key.startswith("split") and key.endswith("_test_score")]
+    scores = np.array([cv_results[key] for key in folds], dtype=float)  # folds x candidates
+    with np.errstate(invalid="ignore"):
+        wins = np.sum(scores[:, best] > scores[:, 0])
+    return best if wins > len(folds) / 2 else 0
+
+
+SELECTIONS = {"mean": best_mean, "fold_majority": fold_majority}
+
+
 def _default_sampler():
     from gansynth.sampling.tabular import GANOversampler  # lazy: torch only when it is used
 
@@ -59,9 +98,10 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     the training part, keeps the synthetic rows it adds, and scores ``estimator`` trained on the
     real rows plus each candidate share of those rows (per class, a prefix of them, so the
     smaller amounts are nested in the larger ones). No augmentation (amount 0) is always a
-    candidate. The amount with the best mean score wins, ties going to the smaller amount;
-    ``estimator`` is then refitted on all training rows plus that share of synthetic rows from one
-    more sampler fit on all of them. Test folds never see synthetic rows.
+    candidate. ``selection`` chooses the amount from the folds' scores (by default the best mean
+    score, ties going to the smaller amount); ``estimator`` is then refitted on all training rows
+    plus that share of synthetic rows from one more sampler fit on all of them. Test folds never
+    see synthetic rows.
 
     Parameters
     ----------
@@ -84,6 +124,12 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the sampler of each fold and of the refit, when it has a ``random_state``
         parameter; ``None`` leaves the sampler's own.
+    selection : {"mean", "fold_majority"} or callable, default="mean"
+        How the amount is chosen from ``cv_results_``. ``"mean"``: the best mean score, ties
+        going to the smaller amount. ``"fold_majority"``: that amount only if it also beats no
+        augmentation on more than half of the folds, else no augmentation. A callable takes
+        ``cv_results_`` and returns the index of the chosen candidate, as ``refit`` does in
+        :class:`~sklearn.model_selection.GridSearchCV`.
     error_score : "raise" or float, default=np.nan
         Score of a candidate whose sampler or estimator fails on a fold, with a
         ``FitFailedWarning``; ``"raise"`` raises instead. A failing sampler makes every augmented
@@ -98,6 +144,8 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``estimator`` refitted on the training rows plus the chosen synthetic rows.
     best_params_ : dict
         ``{"amount": chosen amount}``.
+    best_index_ : int
+        Index of the chosen candidate in ``cv_results_``.
     best_score_ : float
         Its mean cross-validated score.
     cv_results_ : dict of numpy arrays
@@ -137,6 +185,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         "scoring": [str, callable, None],
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
+        "selection": [StrOptions(set(SELECTIONS)), callable],
         "error_score": [StrOptions({"raise"}), numbers.Real],
         "memory": [None, str, HasMethods(["cache"])],
     }
@@ -151,6 +200,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         scoring="average_precision",
         n_jobs=None,
         random_state=None,
+        selection="mean",
         error_score=np.nan,
         memory=None,
     ):
@@ -161,6 +211,7 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.selection = selection
         self.error_score = error_score
         self.memory = memory
 
@@ -300,32 +351,27 @@ class AugmentedClassifierCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _store_results(self, fractions, folds) -> None:
         scores = np.array([fold[0] for fold in folds], dtype=float).T  # candidates x folds
         counts = np.array([fold[1] for fold in folds], dtype=float).T
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a candidate failing on every fold
-            means, stds = scores.mean(axis=1), scores.std(axis=1)
-        if np.isnan(means[0]):
+        self.cv_results_ = {**score_table(fractions, scores), "mean_n_synthetic": counts.mean(axis=1)}
+        if np.isnan(self.cv_results_["mean_test_score"][0]):
             raise InputError(
                 "the estimator failed without augmentation on at least one fold; "
                 "pass error_score='raise' to see why"
             )
-        # Ties (and failed candidates) go to the smaller amount: augmentation must earn its place.
-        ranking = np.lexsort((np.asarray(fractions), -np.nan_to_num(means, nan=-np.inf)))
-        ranks = np.empty(len(fractions), dtype=np.int32)
-        ranks[ranking] = np.arange(1, len(fractions) + 1)
-        self.cv_results_ = {
-            "amount": np.asarray(fractions),
-            "params": [{"amount": f} for f in fractions],
-            "mean_test_score": means,
-            "std_test_score": stds,
-            "rank_test_score": ranks,
-            **{f"split{k}_test_score": scores[:, k] for k in range(scores.shape[1])},
-            "mean_n_synthetic": counts.mean(axis=1),
-        }
-        best = int(ranking[0])
+        best = self._select(fractions)
         self.best_index_ = best
         self.best_params_ = {"amount": fractions[best]}
-        self.best_score_ = float(means[best])
+        self.best_score_ = float(self.cv_results_["mean_test_score"][best])
         self.mean_sampler_seconds_ = float(np.mean([fold[2] for fold in folds]))
+
+    def _select(self, fractions) -> int:
+        select = SELECTIONS[self.selection] if isinstance(self.selection, str) else self.selection
+        best = select(self.cv_results_)
+        if not isinstance(best, numbers.Integral) or not 0 <= best < len(fractions):
+            raise InputError(
+                f"selection returned {best!r}; it must return the index of a candidate in "
+                f"cv_results_, an integer from 0 to {len(fractions) - 1}"
+            )
+        return int(best)
 
     def _refit(self, X, y, draw, seed) -> None:
         fraction = self.best_params_["amount"]

@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from gansynth import AugmentedClassifierCV, GANOversampler
 from gansynth._augmented_folds import augmented as _augmented
 from gansynth.errors import InputError
+from gansynth.model_selection import best_mean, fold_majority, score_table
 from gansynth.sampling.tabular import default_generator
 
 _SKLEARN_BEFORE_1_7 = tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 7)
@@ -289,6 +290,8 @@ def test_plot_draws_scores_with_error_bars():
         ({}, np.zeros(60, int), "y has one class"),
         ({"amounts": [0.5, 2.0]}, None, r"amounts must be numbers in \[0, 1\]"),
         ({"amounts": []}, None, r"amounts must be numbers in \[0, 1\]"),
+        ({"selection": lambda results: 7}, None, r"selection returned 7; .* an integer from 0 to 3"),
+        ({"selection": lambda results: "best"}, None, r"selection returned 'best'"),
     ],
 )
 def test_bad_input_gets_one_clear_error(params, y, match):
@@ -321,3 +324,54 @@ def test_cv_predictions_are_held_out_scores_of_each_candidate():
     np.testing.assert_allclose(model.cv_predictions_[0], plain)
     # rebalanced models score the rare class higher on the rows they did not see
     assert model.cv_predictions_[-1].mean() > model.cv_predictions_[0].mean()
+
+
+def _results(*fold_scores):
+    """cv_results_ of the default amounts from each candidate's per-fold scores."""
+    return score_table([0.0, 0.25, 0.5, 1.0], np.array(fold_scores, dtype=float))
+
+
+def test_fold_majority_needs_the_best_mean_to_beat_none_on_most_folds():
+    # 1.0 has the best mean thanks to one fold; it beats none on 1 of 3 folds only
+    lucky = _results((0.5, 0.5, 0.5), (0.4, 0.4, 0.4), (0.45, 0.45, 0.45), (0.95, 0.45, 0.45))
+    assert best_mean(lucky) == 3 and fold_majority(lucky) == 0
+    # 0.5 beats none on 2 of 3 folds, and has the best mean
+    steady = _results((0.5, 0.5, 0.5), (0.4, 0.4, 0.4), (0.55, 0.52, 0.49), (0.3, 0.3, 0.3))
+    assert best_mean(steady) == 2 and fold_majority(steady) == 2
+    # a tie with none on a fold is not a win; half of the folds is not more than half
+    even = _results((0.5, 0.5), (0.6, 0.5), (0.1, 0.1), (0.1, 0.1))
+    assert best_mean(even) == 1 and fold_majority(even) == 0
+    # a failed candidate (NaN) never wins
+    failed = _results((0.5, 0.5, 0.5), (np.nan, np.nan, np.nan), (0.4, 0.4, 0.4), (0.3, 0.3, 0.3))
+    assert best_mean(failed) == 0 and fold_majority(failed) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fold_majority_chooses_the_mean_rule_s_amount_or_none(seed):
+    X, y = imbalanced(n=400, rare=20, seed=seed, shift=1.5)
+    options = dict(
+        sampler=RandomOverSampler(random_state=0), cv=5, scoring="balanced_accuracy", random_state=seed
+    )
+    mean = AugmentedClassifierCV(LogisticRegression(), **options).fit(X, y)
+    majority = AugmentedClassifierCV(LogisticRegression(), selection="fold_majority", **options).fit(X, y)
+    for key in ("mean_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(mean.cv_results_[key], majority.cv_results_[key])
+    assert majority.best_params_["amount"] in (0.0, mean.best_params_["amount"])
+    # rebalancing helps balanced accuracy on every fold here, so both rules augment
+    assert majority.best_params_ == mean.best_params_ != {"amount": 0.0}
+
+
+def test_a_callable_selection_gets_cv_results_and_picks_the_index():
+    X, y = imbalanced()
+    seen = []
+
+    def largest(results):
+        seen.append(sorted(results))
+        return len(results["amount"]) - 1
+
+    model = AugmentedClassifierCV(
+        LogisticRegression(), sampler=RandomOverSampler(), cv=3, selection=largest, random_state=0
+    ).fit(X, y)
+    assert model.best_index_ == 3 and model.best_params_ == {"amount": 1.0}
+    assert model.best_score_ == model.cv_results_["mean_test_score"][3]
+    assert "split2_test_score" in seen[0] and model.n_synthetic_ > 0
