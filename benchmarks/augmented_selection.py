@@ -47,9 +47,15 @@ from gansynth.comparison.methods import _augmented_cv, registry
 GRIDS = {
     # The five small tables on which GANOversampler's defaults were chosen, in the reduced
     # downstream profile's settings (benchmarks/results/baselines.md).
-    "small": (("yeast4", "flare_F", "car_good", "oil", "ozone_level"), ("natural", "ratio_1:100", "n_100", "n_250")),
+    "small": (
+        ("yeast4", "flare_F", "car_good", "oil", "ozone_level"),
+        ("natural", "ratio_1:100", "n_100", "n_250"),
+    ),
     # Tables that played no part in choosing a selection rule.
-    "held-out": (("seismic_bumps", "wilt", "mammography", "credit_data"), ("natural", "ratio_1:100", "n_250")),
+    "held-out": (
+        ("seismic_bumps", "wilt", "mammography", "credit_data"),
+        ("natural", "ratio_1:100", "n_100", "n_250"),
+    ),
 }
 CLASSIFIERS = ("logreg", "hist_gb")
 SPLITS = 3
@@ -72,7 +78,9 @@ def run_task(dataset: str, setting: str, split: int, data_dir: str) -> list[dict
         memory = Memory(cache, verbose=0)  # one sampler draw per fold, shared by the classifiers
         for classifier in CLASSIFIERS:
             start = time.perf_counter()
-            model = _augmented_cv(registry()["AugmentedClassifierCV"], classifier, X_train, y_train, seed, memory, INNER_FOLDS)
+            model = _augmented_cv(
+                registry()["AugmentedClassifierCV"], classifier, X_train, y_train, seed, memory, INNER_FOLDS
+            )
             X_fit, y_fit, draw, refit_seed = model._cross_validate(X_train, y_train)
             X_new, y_new = draw(model._sampler_for(refit_seed), X_fit, y_fit)
             results = model.cv_results_
@@ -90,12 +98,16 @@ def run_task(dataset: str, setting: str, split: int, data_dir: str) -> list[dict
                         "n_train": int(len(y_train)),
                         "n_train_minority": int(np.sum(y_train == 1)),
                         "folds": int(model.n_splits_),
-                        "fold_scores": [float(results[f"split{k}_test_score"][index]) for k in range(model.n_splits_)],
+                        "fold_scores": [
+                            float(results[f"split{k}_test_score"][index]) for k in range(model.n_splits_)
+                        ],
                         "pooled_cv_ap": float(average_precision_score(y_train, held_out))
                         if not np.isnan(held_out).any()
                         else float("nan"),
                         "n_synthetic": int(n_new),
-                        "test_pr_auc": float(average_precision_score(y_test, positive_scores(fitted, X_test, 1))),
+                        "test_pr_auc": float(
+                            average_precision_score(y_test, positive_scores(fitted, X_test, 1))
+                        ),
                         "seconds": time.perf_counter() - start,
                     }
                 )
@@ -126,14 +138,18 @@ def run(grid: str, data_dir: str, out: Path, jobs: int, log=print) -> None:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_single_thread_worker) as pool:
         futures = [pool.submit(run_task, *task, data_dir) for task in pending]
         for task, future in zip(pending, futures):
-            rows = future.result() or [{"dataset": task[0], "setting": task[1], "split": task[2], "skipped": True}]
+            rows = future.result() or [
+                {"dataset": task[0], "setting": task[1], "split": task[2], "skipped": True}
+            ]
             with path.open("a") as handle:
                 handle.writelines(json.dumps({"grid": grid, **row}) + "\n" for row in rows)
             log(f"  {task} done")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks selection", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks selection", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--data-dir", default="../shared/datasets")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="small")
     parser.add_argument("--jobs", type=int, default=1)
@@ -145,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         run(args.grid, args.data_dir, args.out, args.jobs)
         with (args.out / f"{STEM}_commands.txt").open("a") as handle:
-            command = " ".join(shlex.quote(a) for a in ["python", "-m", "benchmarks", "selection", *(argv or sys.argv[1:])])
+            command = " ".join(
+                shlex.quote(a) for a in ["python", "-m", "benchmarks", "selection", *(argv or sys.argv[1:])]
+            )
             handle.write(f"{command}   # started {started}\n")
     print(write_report(args.out, STEM))
     return 0

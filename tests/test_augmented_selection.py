@@ -17,7 +17,14 @@ def _run(fold_scores, pooled, tests, **key) -> list[dict]:
     base = {"grid": "small", "dataset": "t", "setting": "natural", "split": 0, "classifier": "logreg"}
     base.update(key)
     return [
-        {**base, "amount": a, "fold_scores": list(f), "pooled_cv_ap": p, "test_pr_auc": t, "n_train_minority": 9}
+        {
+            **base,
+            "amount": a,
+            "fold_scores": list(f),
+            "pooled_cv_ap": p,
+            "test_pr_auc": t,
+            "n_train_minority": 9,
+        }
         for a, f, p, t in zip(AMOUNTS, fold_scores, pooled, tests)
     ]
 
@@ -70,8 +77,14 @@ def test_report_tables_each_grid_and_group(tmp_path):
         for setting in ("natural", "n_100"):
             for classifier in ("logreg", "hist_gb"):
                 folds = rng.uniform(0.2, 0.8, size=(4, 3))
-                rows = _run(folds, rng.uniform(0.2, 0.8, 4), rng.uniform(0.2, 0.8, 4),
-                            dataset=dataset, setting=setting, classifier=classifier)
+                rows = _run(
+                    folds,
+                    rng.uniform(0.2, 0.8, 4),
+                    rng.uniform(0.2, 0.8, 4),
+                    dataset=dataset,
+                    setting=setting,
+                    classifier=classifier,
+                )
                 lines += [json.dumps(r) for r in rows]
     (tmp_path / "augmented_selection_runs.jsonl").write_text("\n".join(lines) + "\n")
     text = write_report(tmp_path, "augmented_selection").read_text()
@@ -86,8 +99,9 @@ def test_report_tables_each_grid_and_group(tmp_path):
 
 def test_skipped_tasks_are_left_out(tmp_path):
     rows = _run([(0.5,) * 3] * 4, [0.5] * 4, [0.5] * 4)
-    lines = [json.dumps(r) for r in rows] + [json.dumps({"grid": "small", "dataset": "x", "setting": "n_100",
-                                                         "split": 0, "skipped": True})]
+    lines = [json.dumps(r) for r in rows] + [
+        json.dumps({"grid": "small", "dataset": "x", "setting": "n_100", "split": 0, "skipped": True})
+    ]
     (tmp_path / "runs.jsonl").write_text("\n".join(lines))
     frame = selection_report.load_runs(tmp_path / "runs.jsonl")
     assert set(frame["dataset"]) == {"t"}
