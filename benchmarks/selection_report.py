@@ -87,18 +87,20 @@ def choices(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _table(picked: pd.DataFrame) -> list[str]:
+def _table(picked: pd.DataFrame, label: str) -> list[str]:
+    """One row per rule; ``label`` (the grid and settings) leads each row, so that a figure quoted
+    from one table names it."""
     blocks = picked.groupby(["dataset", "setting", "classifier"])[list(RULES)].mean()
     lines = [
-        "| rule | blocks | mean PR-AUC | Δ vs none | wins / ties / losses | Wilcoxon p | Δ vs always | "
-        "p vs always | regret vs oracle | runs choosing none |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| grid: settings | rule | blocks | mean PR-AUC | Δ vs none | wins / ties / losses | Wilcoxon p | "
+        "Δ vs always | p vs always | regret vs oracle | runs choosing none |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in RULES:
         against_none = wilcoxon_row(blocks, name, "none")
         against_always = wilcoxon_row(blocks, name, "always (1.0)")
         none_share = (picked[f"{name}|amount"] == 0).mean()
-        cells = [name, str(len(blocks)), f"{blocks[name].mean():.4f}"]
+        cells = [label, name, str(len(blocks)), f"{blocks[name].mean():.4f}"]
         if against_none is None:
             cells += ["–", "–", "–"]
         else:
@@ -138,9 +140,9 @@ def write_report(out: Path, stem: str) -> Path:
     ]
     for (grid, group), part in picked.groupby(["grid", "group"]):
         datasets = ", ".join(sorted(part["dataset"].unique()))
-        lines += [f"## {grid} grid, {group} settings ({datasets})", "", *_table(part), ""]
+        lines += [f"## {grid} grid, {group} settings ({datasets})", "", *_table(part, f"{grid}: {group}"), ""]
     for grid, part in picked.groupby("grid"):
-        lines += [f"## {grid} grid, all settings", "", *_table(part), ""]
+        lines += [f"## {grid} grid, all settings", "", *_table(part, f"{grid}: all"), ""]
     report = Path(out) / f"{stem}.md"
     report.write_text("\n".join(lines))
     return report

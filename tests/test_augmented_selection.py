@@ -91,10 +91,10 @@ def test_report_tables_each_grid_and_group(tmp_path):
     assert "## small grid, imbalanced settings (a, b, c)" in text
     assert "## small grid, low-data settings (a, b, c)" in text
     for name in RULES:
-        assert f"| {name} | 6 |" in text
+        assert f"| small: imbalanced | {name} | 6 |" in text
     # the oracle is never worse than none, so its regret is 0 and its Δ is not negative
-    oracle = next(line for line in text.splitlines() if line.startswith("| oracle"))
-    assert "| 0.0000 |" in oracle and "| -" not in oracle.split("|")[4]
+    oracle = next(line for line in text.splitlines() if line.startswith("| small: all | oracle"))
+    assert "| 0.0000 |" in oracle and "| -" not in oracle.split("|")[5]
 
 
 def test_skipped_tasks_are_left_out(tmp_path):
