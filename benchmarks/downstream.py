@@ -102,12 +102,14 @@ PROFILES = {
         augmenters={**_CHEAP, **_BASELINES, "GaussianCopula": {}},
         gan_variants={"GANOversampler": {"epochs": 5}, "AugmentedClassifierCV": {"epochs": 5}},
     ),
-    # What fits a shared 2-core machine in a few hours with the GAN methods: the methods of
-    # `gansynth compare` on the five small tables, two imbalanced and two low-data settings,
-    # three splits, two classifiers (benchmarks/results/baselines.md).
+    # What fits a shared 2-core machine in about an hour with the GAN methods: the methods of
+    # `gansynth compare` on nine tables (the five small ones on which GANOversampler's defaults
+    # were chosen, and four more), two imbalanced and two low-data settings, three splits, two
+    # classifiers (benchmarks/results/baselines.md).
     "reduced": Profile(
         "reduced",
-        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level"),
+        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level")
+        + ("seismic_bumps", "wilt", "mammography", "credit_data"),
         settings=("natural", "ratio_1:100", "n_100", "n_250"),
         classifiers=("logreg", "hist_gb"),
         n_splits=3,
