@@ -102,14 +102,12 @@ PROFILES = {
         augmenters={**_CHEAP, **_BASELINES, "GaussianCopula": {}},
         gan_variants={"GANOversampler": {"epochs": 5}, "AugmentedClassifierCV": {"epochs": 5}},
     ),
-    # What fits a shared 2-core machine in about an hour with the GAN methods: the methods of
-    # `gansynth compare` on nine tables (the five small ones on which GANOversampler's defaults
-    # were chosen, and four more), two imbalanced and two low-data settings, three splits, two
-    # classifiers (benchmarks/results/baselines.md).
+    # What fits a shared 2-core machine in about two hours with the GAN methods: the methods of
+    # `gansynth compare` on the full profile's twelve tables, two imbalanced and two low-data
+    # settings, three splits, two classifiers (benchmarks/results/baselines.md).
     "reduced": Profile(
         "reduced",
-        datasets=("yeast4", "flare_F", "car_good", "oil", "ozone_level")
-        + ("seismic_bumps", "wilt", "mammography", "credit_data"),
+        datasets=ALL_DATASETS,
         settings=("natural", "ratio_1:100", "n_100", "n_250"),
         classifiers=("logreg", "hist_gb"),
         n_splits=3,
