@@ -63,6 +63,26 @@ def figures(csv_path: Path) -> dict[str, float]:
         held_out = means[means.index.get_level_values("dataset").isin(HELD_OUT)]
         values.update(_paired(held_out, f"heldout.{group}"))
     values.update(_longer_training(ok))
+    values.update(_no_augmentation_chosen(ok))
+    return values
+
+
+def _no_augmentation_chosen(ok: pd.DataFrame) -> dict[str, float]:
+    """How often AugmentedClassifierCV chose no augmentation, in percent of its runs: overall
+    (``augmented_cv.none_chosen``) and per classifier (``augmented_cv.none_chosen.logreg``)."""
+    if "amount" not in ok:  # runs made before AugmentedClassifierCV recorded its choice
+        return {}
+    chosen = ok.loc[ok["augmenter"] == "AugmentedClassifierCV", ["classifier", "amount"]].dropna()
+    if chosen.empty:
+        return {}
+    none = chosen["amount"].eq(0) * 100.0
+    values = {"augmented_cv.none_chosen": none.mean()}
+    values.update(
+        {
+            f"augmented_cv.none_chosen.{name}": share
+            for name, share in none.groupby(chosen["classifier"]).mean().items()
+        }
+    )
     return values
 
 

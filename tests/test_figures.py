@@ -13,9 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from benchmarks import _figure_sources, figures
+from benchmarks import _figure_sources, downstream_figures, figures
 from benchmarks._figure_sources import FigureError, figure_value
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +138,23 @@ def test_the_downstream_figures_are_recomputed_from_the_runs():
     assert round(values["imbalanced.GANOversampler.vs.SMOTE.delta"], 4) == 0.0295
     assert values["imbalanced.GANOversampler.vs.SMOTE.wins"] == 100
     assert round(values["low-data.GANOversampler.vs.none.delta"], 4) == 0.0028
+
+
+def test_no_augmentation_chosen_counts_augmented_cv_runs_in_percent():
+    runs = pd.DataFrame(
+        {
+            "augmenter": ["AugmentedClassifierCV"] * 4 + ["none"],
+            "classifier": ["logreg", "logreg", "hist_gb", "hist_gb", "logreg"],
+            "amount": [0.0, 0.5, 0.0, 0.0, 0.0],
+        }
+    )
+    values = downstream_figures._no_augmentation_chosen(runs)
+    assert values == {
+        "augmented_cv.none_chosen": 75.0,
+        "augmented_cv.none_chosen.hist_gb": 100.0,
+        "augmented_cv.none_chosen.logreg": 50.0,
+    }
+    assert downstream_figures._no_augmentation_chosen(runs.drop(columns="amount")) == {}
 
 
 @pytest.mark.slow  # trains GANOversampler on yeast4 (about 20 s)
