@@ -17,13 +17,13 @@ import pandas as pd
 
 from benchmarks._cells import setting_group
 from gansynth.comparison.statistics import wilcoxon_row
-from gansynth.model_selection import SELECTIONS, score_table
+from gansynth.model_selection import SELECTIONS, best_mean, score_table
 
 
 def _pick(amounts: np.ndarray, values: np.ndarray) -> float:
-    """The amount with the highest value; ties (and NaN) go to the smaller amount."""
-    values = np.nan_to_num(values, nan=-np.inf)
-    return float(amounts[np.flatnonzero(values == values.max())[0]])
+    """The amount with the highest value, by AugmentedClassifierCV's own ranking: ties (and NaN)
+    go to the smaller amount."""
+    return float(amounts[best_mean(score_table(amounts, np.asarray(values, dtype=float)[:, None]))])
 
 
 def _selected(selection: str) -> Callable[[pd.DataFrame], float]:
