@@ -134,6 +134,11 @@ def main(argv=None):
     parser.add_argument(
         "--command", default=None, help="with --report-only: the command that produced the CSV"
     )
+    parser.add_argument(
+        "--machine",
+        default=None,
+        help="with --report-only: what the CPU was doing during the run (a run measures its own load)",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     if args.report_only:
@@ -150,6 +155,7 @@ def main(argv=None):
             seconds=float("nan"),
             class_names=FASHION_MNIST_CLASSES,
             cnn=(args.cnn_updates, args.mixup_alpha) if args.cnn_updates else None,
+            machine=args.machine or "machine load not recorded",
         )
         return 0
 
@@ -161,7 +167,7 @@ def main(argv=None):
     from benchmarks.image_datasets import FASHION_MNIST_CLASSES, load_fashion_mnist
     from gansynth.image.metrics import FeatureClassifier
 
-    started = time.time()
+    started, load_at_start = time.time(), os.getloadavg()[0]
     out.mkdir(parents=True, exist_ok=True)
     train_x, train_y = load_fashion_mnist("train", data_dir=args.data_dir, download=False)
     test_x, test_y = load_fashion_mnist("test", data_dir=args.data_dir, download=False)
@@ -204,6 +210,8 @@ def main(argv=None):
         seconds=time.time() - started,
         class_names=FASHION_MNIST_CLASSES,
         cnn=(args.cnn_updates, args.mixup_alpha) if args.cnn_updates else None,
+        machine=f"{os.cpu_count()} CPUs, 1-minute load average {load_at_start:.1f} at the start and "
+        f"{os.getloadavg()[0]:.1f} at the end",
     )
     print(f"done in {time.time() - started:.0f}s", flush=True)
     return 0

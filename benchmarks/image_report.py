@@ -26,10 +26,13 @@ HEADERS = {
 PLAIN_GAN = "ImageGANOversampler"
 
 
-def write_markdown(path, results, command, *, judge_accuracy, judge_images, seconds, class_names, cnn):
+def write_markdown(
+    path, results, command, *, judge_accuracy, judge_images, seconds, class_names, cnn, machine
+):
     """Write the table of means ± standard deviations over seeds and the GANs' paired margins.
 
     ``cnn`` is ``(updates, mixup_alpha)`` of the CNN judge, or None when the run had no CNN.
+    ``machine`` says what the CPU was doing while the run took its times.
     """
     metrics = [m for m in HEADERS if m in results and results[m].notna().any()]
     summary = results.groupby(["variant", "method"], sort=False)[metrics].agg(["mean", "std"])
@@ -39,8 +42,7 @@ def write_markdown(path, results, command, *, judge_accuracy, judge_images, seco
         "# Fashion-MNIST: ImageGANOversampler against real data only, class weights, mixup and "
         "random over-sampling, judged by logistic regression and a small CNN",
         "",
-        f"Command: `{command}` (run from the repository root{took}; a 2-core CPU shared with "
-        "other engineers' jobs, load average 5-9, so times are loaded ones).",
+        f"Command: `{command}` (run from the repository root{took}; {machine}).",
         "",
         "Minority classes in the imbalanced variant: "
         f"{', '.join(class_names[c] for c in MINORITY_CLASSES)} "
