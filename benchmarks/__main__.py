@@ -29,6 +29,10 @@ COMMANDS = {
         "AugmentedClassifierCV's choice of amount: selection rules against none, always and the oracle",
     ),
     "image": ("benchmarks.image", "ImageGANOversampler vs random oversampling on Fashion-MNIST"),
+    "image-mix": (
+        "benchmarks.image_mix",
+        "Fashion-MNIST: shares of ImageGAN images beside copies of real ones",
+    ),
     "latency": ("benchmarks.fit_latency", "one GANOversampler fit against SMOTE-NC, on real tables"),
     "scale": ("benchmarks.scale", "rows/s and peak memory: plain, streamed and partitioned (Dask) sampling"),
     "cardinality": (
