@@ -3,10 +3,11 @@
 Times :func:`gansynth.image.training.train` on Fashion-MNIST images at ImageGAN's defaults for
 28x28 images (working size 32, width 16, batch 64, hinge loss with R1), for the settings ImageGAN
 used before (torch's own thread count, default Adam, channels-first) and for each change the new
-default adds (one thread, channels-last, fused Adam). The settings are interleaved and each is
-repeated, so that a load change on a shared machine hits them all; the table gives medians and
-the ratio to the old setting, and the time of a default fit of 2,500 images (1,014 updates)
-implied by the median step.
+default adds (one thread, channels-last, fused Adam), and for the new default on two threads:
+what one thread gives up when no other job wants the second core. The settings are interleaved
+and each is repeated, so that a load change on a shared machine hits them all; the table gives
+medians and the ratio to the old setting, and the time of a default fit of 2,500 images (1,014
+updates) implied by the median step.
 
     python -m benchmarks.image_speed --data-dir ../shared/datasets/fashion_mnist
 """
@@ -30,6 +31,8 @@ SETTINGS = {
     "1 thread": (1, False, False),
     "1 thread, channels-last": (1, True, False),
     "1 thread, channels-last, fused Adam (new default)": (1, True, True),
+    # What the default gives up on a quiet machine, where a second thread is not fought over.
+    "2 threads, channels-last, fused Adam": (2, True, True),
 }
 
 
@@ -81,7 +84,7 @@ def main(argv=None):
 
     images, labels = load_fashion_mnist("train", data_dir=args.data_dir, download=False)
     images, labels = images[: 64 * args.steps], labels[: 64 * args.steps]
-    own_threads = torch.get_num_threads()
+    own_threads, load_at_start = torch.get_num_threads(), os.getloadavg()[0]
     seconds = {name: [] for name in SETTINGS}
     for repeat in range(args.repeats):
         for name, setting in SETTINGS.items():
@@ -93,8 +96,8 @@ def main(argv=None):
         "# ImageGAN training step on CPU: threads, memory layout, Adam kernel",
         "",
         f"Command: `{command.strip()}` (torch {torch.__version__}, torch's own thread count "
-        f"{own_threads}; a 2-core machine shared with other engineers' jobs, so absolute times are "
-        "loaded ones and only the ratios of one run are comparable).",
+        f"{own_threads}; {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.1f} at the start "
+        f"and {os.getloadavg()[0]:.1f} at the end; only the ratios of one run are comparable).",
         "",
         f"{args.steps} steps of 64 Fashion-MNIST images per measurement (28x28 padded to 32, width 16, "
         "hinge + R1, the defaults), after one warm-up step; settings interleaved, "
