@@ -115,13 +115,13 @@ def write_markdown(path, rows: pd.DataFrame, command: str, machine: str):
         cells = [f"{row[(m, 'mean')]:.3f} ± {row[(m, 'std')]:.3f}" for m in METRICS]
         lines.append(f"| {variant} | {method} | " + " | ".join(cells) + " |")
     lines += ["", "Paired by seed against random over-sampling: mean difference (seeds higher / seeds).", ""]
-    lines += header
+    lines += [header[0].replace("| method |", "| method | against |"), header[1] + "---|"]
     for variant, group in rows.groupby("variant", sort=False):
         base = group[group["method"] == share_name(0)].set_index("seed")
         for method, runs in group[group["method"] != share_name(0)].groupby("method", sort=False):
             diff = runs.set_index("seed")[list(METRICS)] - base[list(METRICS)]
             cells = [f"{diff[m].mean():+.3f} ({int((diff[m] > 0).sum())}/{len(diff)})" for m in METRICS]
-            lines.append(f"| {variant} | {method} | " + " | ".join(cells) + " |")
+            lines.append(f"| {variant} | {method} | {share_name(0)} | " + " | ".join(cells) + " |")
     Path(path).write_text("\n".join(lines) + "\n")
 
 

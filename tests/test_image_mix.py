@@ -39,5 +39,5 @@ def test_report_pairs_each_method_with_random_oversampling_by_seed(tmp_path):
     path = tmp_path / "mix.md"
     write_markdown(path, pd.DataFrame(rows), "python -m benchmarks image-mix", "test")
     text = path.read_text()
-    assert f"| imbalanced | {DOUBLED} | +0.005 (1/2) |" in text
+    assert f"| imbalanced | {DOUBLED} | random oversampling | +0.005 (1/2) |" in text
     assert "| imbalanced | random oversampling | 0.650 ± 0.071 |" in text
