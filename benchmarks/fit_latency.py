@@ -151,19 +151,27 @@ def _run_worker(name: str, root: str, dataset: str, data_dir: str, repeats: int,
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _report(rows: list[dict], argv: list[str], started: str, minutes: float, baseline: bool) -> str:
+def _report(
+    rows: list[dict],
+    argv: list[str],
+    started: str,
+    minutes: float,
+    baseline: bool,
+    loads: tuple[float, float],
+) -> str:
     def med(values):
         return statistics.median(values)
 
     lines = [
         "# GANOversampler fit latency against SMOTE-NC",
         "",
-        "Produced by (from the repository root, under `nice -n 10`):",
+        "Produced by (from the repository root):",
         "",
         f"    python -m benchmarks latency {shlex.join(argv)}   # started {started}, took {minutes:.0f} min",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), shared with "
-        "other people's jobs while this ran: single timings are noisy; compare within a row.",
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), 1-minute load "
+        f"average {loads[0]:.1f} at the start and {loads[1]:.1f} at the end. The machine is shared: single "
+        "timings are noisy; compare within a row.",
         "",
         "Each table is the training part (75%) of the downstream benchmark's first split, natural setting. "
         "Times are seconds of wall clock for `fit_resample` (default `GANOversampler(random_state=seed)`, "
@@ -261,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline_root:
         roots["baseline"] = str(Path(args.baseline_root).resolve())
     started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    clock = time.monotonic()
+    clock, load_at_start = time.monotonic(), os.getloadavg()[0]
     rows = []
     for dataset in args.datasets.split(","):
         for name, root in roots.items():
@@ -276,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                 + (f", SMOTE-NC {statistics.median(row['smote_s']):.2f} s" if row["smote_s"] else ""),
                 flush=True,
             )
-    text = _report(rows, argv, started, (time.monotonic() - clock) / 60, "baseline" in roots)
+    minutes, loads = (time.monotonic() - clock) / 60, (load_at_start, os.getloadavg()[0])
+    text = _report(rows, argv, started, minutes, "baseline" in roots, loads)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     print(f"report: {args.out}")
