@@ -65,13 +65,18 @@ def make_variant(name, images, labels, rng):
     raise ValueError(f"unknown variant {name!r}")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data folder, variants and seeds, shared with the benchmarks built on this one."""
     parser.add_argument(
         "--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets") + "/fashion_mnist"
     )
     parser.add_argument("--variants", nargs="+", default=["imbalanced", "lowdata"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_arguments(parser)
     parser.add_argument("--gan-epochs", default="auto", help="ImageGAN epochs per fit, or 'auto'")
     parser.add_argument(
         "--gan-steps", type=int, default=500, help="GAN updates per fit when --gan-epochs is auto"

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.image import _judge_scores, make_variant
+from benchmarks.image import _judge_scores, add_run_arguments, make_variant
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARES = (0.0, 0.25, 0.5, 1.0)
@@ -127,11 +127,7 @@ def write_markdown(path, rows: pd.DataFrame, command: str, machine: str):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets") + "/fashion_mnist"
-    )
-    parser.add_argument("--variants", nargs="+", default=["imbalanced", "lowdata"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    add_run_arguments(parser)
     parser.add_argument("--gan-steps", type=int, default=1000, help="ImageGAN updates per fit")
     parser.add_argument("--cnn-updates", type=int, default=300)
     parser.add_argument("--out", default=str(RESULTS / "image_fashion_mnist_mix.md"))
