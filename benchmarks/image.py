@@ -222,13 +222,17 @@ def main(argv=None):
     return 0
 
 
+def epochs_for(steps: int, n_images: int) -> int:
+    """ImageGAN epochs that give at least ``steps`` updates of 64 images on ``n_images``."""
+    return max(1, -(-steps // max(1, n_images // 64)))
+
+
 def gan_samplers(args, strategy, seed, n_images):
     """One ImageGANOversampler per (DiffAugment policy, conditioning), named for the report."""
     from gansynth.image.gan import ImageGAN
     from gansynth.sampling.image import ImageGANOversampler
 
-    batches = max(1, n_images // 64)
-    epochs = args.gan_epochs if args.gan_epochs != "auto" else max(1, -(-args.gan_steps // batches))
+    epochs = args.gan_epochs if args.gan_epochs != "auto" else epochs_for(args.gan_steps, n_images)
     samplers = {}
     for policy in args.augment:
         for conditioning in args.conditioning:

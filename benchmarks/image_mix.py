@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.image import _judge_scores, add_run_arguments, make_variant
+from benchmarks.image import _judge_scores, add_run_arguments, epochs_for, make_variant
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARES = (0.0, 0.25, 0.5, 1.0)
@@ -73,9 +73,7 @@ def run_seed(args, variant, seed, train, test):
         image_shape=(28, 28),
         sampling_strategy=strategy,
         random_state=seed,
-        generator=ImageGAN(
-            epochs=max(1, -(-args.gan_steps // max(1, len(x) // 64))), class_balance=True, verbose=False
-        ),
+        generator=ImageGAN(epochs=epochs_for(args.gan_steps, len(x)), class_balance=True, verbose=False),
     )
     gan_x, gan_y = gan.fit_resample(flat, y)
     gan_seconds = time.time() - started
