@@ -31,6 +31,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks._load import load_average_note
+
 DEFAULT_DATASETS = ("yeast4", "seismic_bumps", "wilt", "hpc_data", "bank_additional", "credit_data")
 
 
@@ -157,7 +159,7 @@ def _report(
     started: str,
     minutes: float,
     baseline: bool,
-    loads: tuple[float, float],
+    load_note: str,
 ) -> str:
     def med(values):
         return statistics.median(values)
@@ -169,9 +171,8 @@ def _report(
         "",
         f"    python -m benchmarks latency {shlex.join(argv)}   # started {started}, took {minutes:.0f} min",
         "",
-        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), 1-minute load "
-        f"average {loads[0]:.1f} at the start and {loads[1]:.1f} at the end. The machine is shared: single "
-        "timings are noisy; compare within a row.",
+        f"Machine: {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), {load_note}. "
+        "The machine is shared: single timings are noisy; compare within a row.",
         "",
         "Each table is the training part (75%) of the downstream benchmark's first split, natural setting. "
         "Times are seconds of wall clock for `fit_resample` (default `GANOversampler(random_state=seed)`, "
@@ -284,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                 + (f", SMOTE-NC {statistics.median(row['smote_s']):.2f} s" if row["smote_s"] else ""),
                 flush=True,
             )
-    minutes, loads = (time.monotonic() - clock) / 60, (load_at_start, os.getloadavg()[0])
-    text = _report(rows, argv, started, minutes, "baseline" in roots, loads)
+    minutes = (time.monotonic() - clock) / 60
+    text = _report(rows, argv, started, minutes, "baseline" in roots, load_average_note(load_at_start))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     print(f"report: {args.out}")

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks._load import load_average_note
 from benchmarks.image_report import MINORITY_CLASSES, write_markdown
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -215,8 +216,7 @@ def main(argv=None):
         seconds=time.time() - started,
         class_names=FASHION_MNIST_CLASSES,
         cnn=(args.cnn_updates, args.mixup_alpha) if args.cnn_updates else None,
-        machine=f"{os.cpu_count()} CPUs, 1-minute load average {load_at_start:.1f} at the start and "
-        f"{os.getloadavg()[0]:.1f} at the end",
+        machine=f"{os.cpu_count()} CPUs, {load_average_note(load_at_start)}",
     )
     print(f"done in {time.time() - started:.0f}s", flush=True)
     return 0

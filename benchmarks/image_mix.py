@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks._load import load_average_note
 from benchmarks.image import _judge_scores, add_run_arguments, epochs_for, make_variant
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -155,11 +156,9 @@ def main(argv=None):
             for row in run_seed(args, variant, seed, train, (test_x, test_y, None)):
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    load_at_end = os.getloadavg()[0]
-    machine = (
-        f"one thread, 1-minute load average {load_at_start:.1f} at the start, {load_at_end:.1f} at the end"
+    write_markdown(
+        args.out, pd.DataFrame(rows), command.strip(), f"one thread, {load_average_note(load_at_start)}"
     )
-    write_markdown(args.out, pd.DataFrame(rows), command.strip(), machine)
     return 0
 
 

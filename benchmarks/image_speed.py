@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._load import load_average_note
+
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_FIT_STEPS = 26 * 39  # epochs="auto" on 2,500 images: ceil(1000 / 39) epochs of 39 batches
 
@@ -96,8 +98,8 @@ def main(argv=None):
         "# ImageGAN training step on CPU: threads, memory layout, Adam kernel",
         "",
         f"Command: `{command.strip()}` (torch {torch.__version__}, torch's own thread count "
-        f"{own_threads}; {os.cpu_count()} CPUs, 1-minute load average {load_at_start:.1f} at the start "
-        f"and {os.getloadavg()[0]:.1f} at the end; only the ratios of one run are comparable).",
+        f"{own_threads}; {os.cpu_count()} CPUs, {load_average_note(load_at_start)}; only the ratios of "
+        "one run are comparable).",
         "",
         f"{args.steps} steps of 64 Fashion-MNIST images per measurement (28x28 padded to 32, width 16, "
         "hinge + R1, the defaults), after one warm-up step; settings interleaved, "
