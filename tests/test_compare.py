@@ -1,5 +1,7 @@
 """gansynth.comparison and `gansynth compare`: methods on the same folds, tuned thresholds, paired tests."""
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,8 @@ from gansynth.comparison.methods import evaluate, registry
 from gansynth.errors import InputError
 from gansynth.tabular.synthesizer import TabularGAN
 
+# The module, not the function of the same name that gansynth.comparison exports.
+compare_module = importlib.import_module("gansynth.comparison.compare")
 CHEAP = ["none", "class weights", "RandomOverSampler", "SMOTE"]
 
 
@@ -124,6 +128,30 @@ def test_compare_bad_input(y, params, match):
         compare(X, default_y if y is None else y, verbose=False, **params)
 
 
+def test_one_class_is_named_as_written():
+    X, _ = toy_table()
+    with pytest.raises(InputError, match=r"one class \(1\)"):
+        compare(X, np.ones(len(X), dtype=np.int64), verbose=False)
+
+
+@pytest.mark.parametrize(
+    "spoil, match",
+    [
+        (lambda X: X.iloc[:0], r"0 row\(s\) and 3 feature column\(s\): nothing to compare"),
+        (lambda X: X[[]], r"240 row\(s\) and 0 feature column\(s\)"),
+        (lambda X: X.assign(a=np.nan), r"column\(s\) \['a'\] are entirely missing"),
+        (lambda X: X.assign(b=X["b"].where(X.index > 2, np.inf)), r"column 'b' holds 3 infinite value\(s\)"),
+        (lambda X: X.assign(a=X["a"] * 1e200), r"column 'a' holds values up to .* in magnitude"),
+    ],
+)
+def test_bad_features_are_refused_before_any_fold(monkeypatch, spoil, match):
+    X, y = toy_table()
+    X = spoil(X)
+    monkeypatch.setattr(compare_module, "evaluate", lambda *a, **k: pytest.fail("a fold ran"))
+    with pytest.raises(InputError, match=match):
+        compare(X, y[: len(X)] if len(X) else y[:0], verbose=False)
+
+
 def test_cli_prints_the_table_and_writes_the_page(tmp_path, capsys):
     X, y = toy_table()
     X.assign(label=y).to_csv(tmp_path / "data.csv", index=False)
@@ -153,3 +181,14 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, extra, match):
     assert main(["compare", str(tmp_path / "data.csv"), "--quiet", *extra]) == 2
     err = capsys.readouterr().err.strip()
     assert match in err and len(err.splitlines()) == 1 and err.startswith("gansynth compare: error:")
+
+
+def test_cli_names_a_column_with_no_values(tmp_path, capsys):
+    X, y = toy_table()
+    X.assign(empty=np.nan, label=y).to_csv(tmp_path / "data.csv", index=False)
+    assert main(["compare", str(tmp_path / "data.csv"), "--target", "label", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "gansynth compare: error: column(s) ['empty'] are entirely missing (all NaN); "
+        "drop or fill them before comparing"
+    )

@@ -12,9 +12,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import Memory
 from sklearn.model_selection import RepeatedStratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from gansynth._columns import check_numbers
+from gansynth._progress import progress_bar
 from gansynth.comparison.classifiers import METRICS, classifier_name
 from gansynth.comparison.methods import evaluate, registry
 from gansynth.comparison.statistics import wilcoxon_row
@@ -31,14 +34,22 @@ SUMMARY_METRICS = {
 }
 
 
+def _plain(label):
+    """A label as users wrote it: 1, not np.int64(1)."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def _binary_target(y: pd.Series, positive) -> tuple[np.ndarray, object]:
     """1 for the class of interest (``positive``, else the rarer of two classes), 0 for the rest."""
     values = pd.Series(y).reset_index(drop=True)
+    if values.empty:
+        raise InputError("the target is empty (0 rows)")
     if values.isna().any():
         raise InputError(f"the target has {int(values.isna().sum())} missing value(s); drop those rows first")
     counts = values.value_counts()
     if len(counts) < 2:
-        raise InputError(f"the target has one class ({counts.index[0]!r}): there is nothing to classify")
+        only = _plain(counts.index[0])
+        raise InputError(f"the target has one class ({only!r}): there is nothing to classify")
     if positive is None:
         if len(counts) > 2:
             raise InputError(
@@ -52,8 +63,25 @@ def _binary_target(y: pd.Series, positive) -> tuple[np.ndarray, object]:
             known = ", ".join(map(str, counts.index[:10]))
             raise InputError(f"positive class {positive!r} is not in the target; its classes are {known}")
         positive = matches[0]
-    positive = positive.item() if isinstance(positive, np.generic) else positive  # 1, not np.int64(1)
+    positive = _plain(positive)
     return (values == positive).to_numpy().astype(int), positive
+
+
+def _check_features(X: pd.DataFrame) -> None:
+    """Refuse, before any fold runs, what would fail deep inside a method: no rows, no columns,
+    a column with no values, infinite or overflowing numbers."""
+    if X.empty:
+        raise InputError(
+            f"the table has {len(X)} row(s) and {X.shape[1]} feature column(s): nothing to compare"
+        )
+    empty = [name for name in X.columns if X[name].isna().all()]
+    if empty:
+        raise InputError(
+            f"column(s) {empty} are entirely missing (all NaN); drop or fill them before comparing"
+        )
+    for name in X.columns:
+        if pd.api.types.is_numeric_dtype(X[name]) and not pd.api.types.is_bool_dtype(X[name]):
+            check_numbers(name, X[name].to_numpy(dtype=np.float64, na_value=np.nan), "comparing")
 
 
 def _as_features(X) -> pd.DataFrame:
@@ -67,6 +95,27 @@ def _as_features(X) -> pd.DataFrame:
         elif not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(frame[column]):
             frame[column] = frame[column].astype("category")
     return frame.reset_index(drop=True)
+
+
+def _checked_methods(methods) -> list[str]:
+    """The methods to run, ``none`` first when missing: it is the reference of every paired test."""
+    known = registry()
+    unknown = [m for m in methods if m not in known]
+    if unknown or not len(methods):
+        raise InputError(f"unknown method(s) {unknown}; known: {', '.join(known)}")
+    return list(methods) if "none" in methods else ["none", *methods]
+
+
+def _fold_results(methods, classifier, X, target, fold, seed, memory):
+    """``(method, metrics with the seconds taken)`` for each method on one train/test split."""
+    known = registry()
+    train, test = fold
+    X_train, y_train = X.iloc[train].reset_index(drop=True), target[train]
+    X_test, y_test = X.iloc[test].reset_index(drop=True), target[test]
+    for name in methods:
+        start = time.perf_counter()
+        result = evaluate(known[name], classifier, X_train, y_train, X_test, y_test, seed, memory=memory)
+        yield name, {**result, "seconds": time.perf_counter() - start}
 
 
 def compare(
@@ -113,13 +162,9 @@ def compare(
         holds the classifier, the positive class and the table's size.
     """
     classifier = classifier_name(classifier)
-    known = registry()
-    unknown = [m for m in methods if m not in known]
-    if unknown or not len(methods):
-        raise InputError(f"unknown method(s) {unknown}; known: {', '.join(known)}")
-    if "none" not in methods:
-        methods = ["none", *methods]  # the reference of every paired test
+    methods = _checked_methods(methods)
     X = _as_features(X)
+    _check_features(X)
     target, positive = _binary_target(y, positive)
     if len(target) != len(X):
         raise InputError(f"X has {len(X)} rows but y has {len(target)}")
@@ -130,6 +175,7 @@ def compare(
             f"{n_splits}: use fewer folds (n_splits, --folds)"
         )
     splitter = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    folds = list(splitter.split(X, target))
     rows = []
     # One OpenMP/BLAS thread on small tables, for the reason the quality filter uses one: threads
     # that wait for one another at every split multiply a fit's time on a busy machine.
@@ -140,34 +186,15 @@ def compare(
         threadpool_limits(limits=threads),
     ):
         warnings.simplefilter("ignore")  # convergence and fit-failure warnings would drown the table
-        from joblib import Memory
-
         memory = Memory(cache, verbose=0)  # GANOversampler and AugmentedClassifierCV share GAN draws
-        from gansynth._progress import progress_bar
-
-        folds = list(splitter.split(X, target))
         bar = progress_bar(
             range(len(folds)), description=f"compare ({classifier})", verbose=verbose, unit="fold"
         )
         for k in bar:
-            train, test = folds[k]
+            fold = {"repeat": k // n_splits, "fold": k % n_splits}
             seed = random_state * 1000 + k
-            X_train, y_train = X.iloc[train].reset_index(drop=True), target[train]
-            X_test, y_test = X.iloc[test].reset_index(drop=True), target[test]
-            for name in methods:
-                start = time.perf_counter()
-                result = evaluate(
-                    known[name], classifier, X_train, y_train, X_test, y_test, seed, memory=memory
-                )
-                rows.append(
-                    {
-                        "repeat": k // n_splits,
-                        "fold": k % n_splits,
-                        "method": name,
-                        **result,
-                        "seconds": time.perf_counter() - start,
-                    }
-                )
+            for name, result in _fold_results(methods, classifier, X, target, folds[k], seed, memory):
+                rows.append({**fold, "method": name, **result})
     frame = pd.DataFrame(rows)
     for column in ("amount", "n_synthetic"):
         if column not in frame:
