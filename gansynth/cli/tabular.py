@@ -36,10 +36,9 @@ def parse_conditions(pairs, model) -> dict:
             raise CLIError(f"unknown condition column {name!r}; the columns are {list(specs)}")
         spec = specs[name]
         known = spec.categories if spec.is_discrete else _derived_values(model, spec.name)
-        if known is None:
-            raise CLIError(
-                f"cannot condition on column {name!r}: it is {spec.kind}, not boolean or categorical"
-            )
+        if known is None:  # a numeric column: the model checks that the value is one of its spikes
+            conditions[spec.name] = _numeric_value(spec, name, text)
+            continue
         matches = [c for c in known if str(c) == text or _same_number(c, text)]
         if not matches:
             raise CLIError(
@@ -55,6 +54,19 @@ def _derived_values(model, name):
         if record.kind == "functional_dependency" and record.column == name:
             return list(dict.fromkeys(value for _, value, _ in record.lookup if value is not None))
     return None
+
+
+def _numeric_value(spec, name, text: str):
+    """``text`` as a value of a numeric or datetime column: a whole number, a float, NaN or a date."""
+    try:
+        if text.strip().lower() in ("nan", ""):
+            return float("nan")
+        if spec.kind == "datetime":
+            return pd.Timestamp(text)
+        return int(text) if text.strip().lstrip("+-").isdigit() else float(text)
+    except ValueError:
+        wanted = "a date" if spec.kind == "datetime" else "a number"
+        raise CLIError(f"--condition {name}={text}: {text!r} is not {wanted}") from None
 
 
 def _same_number(value, text: str) -> bool:
@@ -226,7 +238,10 @@ def _add_sample(subparsers) -> None:
         help="output .csv or .parquet (default: CSV on stdout); with --partitions, a new folder",
     )
     parser.add_argument(
-        "--condition", action="append", metavar="COL=VALUE", help="fix a discrete column's value (repeatable)"
+        "--condition",
+        action="append",
+        metavar="COL=VALUE",
+        help="fix a column's value: a category, or a numeric column's spike value or NaN (repeatable)",
     )
     parser.add_argument(
         "--chunk-size",

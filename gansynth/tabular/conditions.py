@@ -227,20 +227,42 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
         if name not in names:
             raise InputError(f"unknown condition column {name!r}; the columns are {names}")
         index = names.index(name)
-        spec = specs[index]
-        if not spec.is_discrete:
-            raise InputError(
-                f"cannot condition on column {name!r}: it is {spec.kind}; only boolean and "
-                "categorical columns (or columns passed as discrete_columns) can be conditions"
-            )
+        spec, encoder = specs[index], transformer.encoders_[index]
         values = _condition_values(name, value, n)
-        column_codes = transformer.encoders_[index].codes(values)
-        if (column_codes < 0).any():
-            unknown = values[column_codes < 0].unique()[:5].tolist()
-            raise InputError(
-                f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
-            )
+        if spec.is_discrete:
+            column_codes = encoder.codes(values)
+            if (column_codes < 0).any():
+                unknown = values[column_codes < 0].unique()[:5].tolist()
+                raise InputError(
+                    f"unknown value(s) {unknown} for condition column {name!r}; known values: {_known(spec)}"
+                )
+        else:
+            column_codes = _numeric_codes(name, spec, encoder, values)
         codes[position[index]] = column_codes
+    return codes
+
+
+def _numeric_codes(name, spec, encoder, values: pd.Series) -> np.ndarray:
+    """Mode-block slots of a numeric column's condition values: its spikes, or NaN."""
+    spikes = encoder.spike_values()
+    if spec.kind == "datetime":
+        spikes = [str(pd.Timestamp(value)) for value in spikes]
+    exact = spikes + (["NaN"] if encoder.has_nan else [])
+    if not exact:
+        raise InputError(
+            f"cannot condition on column {name!r}: it is {spec.kind} with no exact values that its rows "
+            "pile up on; boolean and categorical columns, columns passed as discrete_columns, and a "
+            "numeric column's spike values (or NaN) can be conditions"
+        )
+    codes = encoder.condition_codes(values)
+    if (codes < 0).any():
+        unknown = values[codes < 0].unique()[:5].tolist()
+        shown = f"{exact[:20]}..." if len(exact) > 20 else str(exact)
+        raise InputError(
+            f"value(s) {unknown} of condition column {name!r} are not among its exact values {shown}: "
+            "a numeric column can be conditioned on the values its rows pile up on (spikes), "
+            "or on NaN when it has missing values"
+        )
     return codes
 
 
@@ -296,6 +318,8 @@ def condition_levels_by_rows(conditions, n: int, specs, transformer):
     fixed, whole = {}, {}
     for name, value in (conditions or {}).items():
         index = names.index(name)
+        if not specs[index].is_discrete:
+            continue  # a numeric condition is a spike or NaN: its forced slot decodes exactly
         encoder = transformer.encoders_[index]
         if pd.api.types.is_list_like(value):
             whole[index] = encoder.levels(_condition_values(name, value, n))

@@ -64,6 +64,11 @@ def generate_blocks(
         with torch.no_grad():
             if forced:
                 alphas, choices = _generate(model, _forced_conditions(sampler, offsets, forced, size), rng)
+                # The conditional loss makes the generator follow its condition, not always: a
+                # conditioned block decodes from the slot asked for, so a numeric column's
+                # spike (or NaN) comes out exactly, as a discrete column's value does.
+                for j, codes in forced.items():
+                    choices[:, slots[j]] = torch.as_tensor(codes, device=choices.device)
             elif calibration > 1 and targets:
                 alphas, choices = _generate(model, sampler.sample_empirical(calibration * size, rng), rng)
                 kept = calibrated_rows(choices[:, slots], targets, size, rng)

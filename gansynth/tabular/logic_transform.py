@@ -168,7 +168,10 @@ class LogicTransform:
         training combination of determinant values that gives the wanted value (weighted by its
         training rows), agreeing with any condition on the determinants themselves.
         """
-        if not isinstance(conditions, dict) or not self.dependencies:
+        if not isinstance(conditions, dict):
+            return conditions
+        self._refuse_reshaped(conditions)
+        if not self.dependencies:
             return conditions
         names = [spec.name for spec in self.specs]
         unknown = [name for name in conditions if name not in names]
@@ -179,6 +182,23 @@ class LogicTransform:
             if name in self.dependencies:
                 self._through_determinants(self.dependencies[name], conditions[name], n, engine, rng)
         return engine
+
+    def _refuse_reshaped(self, conditions: dict) -> None:
+        """A numeric column the engine models as a gap, a position or a filled column has no
+        spike of its own to force: conditions on it are refused, not mistranslated."""
+        reshaped = {
+            **{name: "an inequality" for r in self.inequalities for name in (r.low, r.high)},
+            **dict.fromkeys(self.ranges, "a range by category"),
+            **dict.fromkeys(self.filled, "a missing-together group"),
+        }
+        for name in conditions:
+            spec = self._spec.get(name)
+            if spec is not None and not spec.is_discrete and name in reshaped:
+                raise InputError(
+                    f"cannot condition on column {name!r}: the table's logic keeps it through "
+                    f"{reshaped[name]} (model.constraints_), so the model has no value of it to fix; "
+                    "condition on a discrete column instead"
+                )
 
     def _through_determinants(self, record, value, n: int, engine: dict, rng) -> None:
         keys = np.array(

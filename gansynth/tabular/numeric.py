@@ -26,7 +26,7 @@ from scipy.stats import truncnorm
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
-from gansynth._columns import numeric_values
+from gansynth._columns import epoch_nanoseconds, numeric_values
 from gansynth.tabular.column_values import (
     Units,
     exact_units,
@@ -236,6 +236,45 @@ class NumericEncoder:
         if self.units is None:
             return points.astype(np.float64)
         return (points - below.astype(np.uint64)).astype(np.float64)
+
+    # ------------------------------------------------------------ conditions
+    def spike_values(self) -> list:
+        """The spike values as the column holds them: ints for exact columns (datetimes as
+        nanoseconds since 1970), floats otherwise; ascending."""
+        if self.exact:
+            outputs = self._spike_outputs if self.unsigned else self._spike_outputs.view(np.int64)
+            return [int(v) for v in outputs]
+        return [float(v) for v in self._spike_outputs]
+
+    def condition_codes(self, series: pd.Series) -> np.ndarray:
+        """Slot of the mode block per value: a spike's slot, or the missing slot; -1 otherwise.
+
+        Only values that decode exactly can be conditions: the spikes, and NaN when the
+        column has missing values. A value in the continuous part has no slot of its own.
+        """
+        missing = series.isna().to_numpy()
+        codes = np.full(len(series), -1, dtype=np.int64)
+        if self.has_nan:
+            codes[missing] = self.n_modes + self.n_spikes
+        present = np.flatnonzero(~missing)
+        if not (len(present) and self.n_spikes):
+            return codes
+        wanted = series.iloc[present]
+        if self.spec.kind == "datetime":
+            points = epoch_nanoseconds(pd.to_datetime(wanted))
+        else:
+            points = pd.to_numeric(wanted, errors="coerce").to_numpy()
+            if points.dtype.kind not in "iu":  # compare floats with floats, whole numbers exactly
+                points = points.astype(np.float64)
+        if points.dtype.kind in "iu" and self.unsigned:  # uint64 spikes: negatives match nothing
+            present, points = present[points >= 0], points[points >= 0].astype(np.uint64)
+        elif points.dtype.kind in "iu":
+            points = points.astype(np.int64)
+        spikes = np.asarray(self.spike_values(), dtype=points.dtype)
+        position = np.minimum(np.searchsorted(spikes, points), self.n_spikes - 1)
+        hit = spikes[position] == points
+        codes[present[hit]] = self.n_modes + position[hit]
+        return codes
 
     # ------------------------------------------------------------ decoding
     def decode(self, alpha, mode: np.ndarray, rng: np.random.Generator, keep_range: bool = True):

@@ -41,7 +41,12 @@ class TabularSampling:
             these values; a value grouped as "other" (see ``max_categories``) conditions the
             generator on "other". A column derived from others (a functional dependency in
             ``constraints_``) can be a condition too, whatever its kind: its determinants are
-            conditioned on a training combination that gives the value.
+            conditioned on a training combination that gives the value. A numeric or datetime
+            column can be conditioned on a value its rows pile up on (a spike, such as 0 in a
+            zero-inflated column or 1 in a 0/1 integer label), or on NaN when it has missing
+            values: the spike's slot of the column's mode block is set, and decodes exactly.
+            Other numeric values, and columns the table's logic reshapes (an inequality, a range
+            by category, a missing-together group), are refused with an error.
         random_state : int, RandomState instance or None, default=None
             Seed for this call; with it the output is reproducible, also when several threads
             sample from one model at once. Without it, successive calls continue one stream
