@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from gansynth._augmented_folds import positive_scores
@@ -104,9 +105,9 @@ def gan_oversampler(**params) -> Augment:
 
 
 def make_gan_oversampler(params: dict, random_state):
-    from sklearn.base import clone
-
-    from gansynth.sampling.tabular import GANOversampler, default_generator
+    """A ``GANOversampler`` seeded by ``random_state``: ``params`` it knows go to it, the rest to a
+    clone of its default generator; a name neither knows is an error, not a silent default."""
+    from gansynth.sampling.tabular import GANOversampler, default_generator  # lazy: torch when a GAN runs
 
     generator = clone(default_generator())
     own = set(GANOversampler().get_params(deep=False)) - set(generator.get_params())
