@@ -254,6 +254,12 @@ def test_conditioning_on_a_derived_column_conditions_its_determinants(model):
     assert rows["level_num"].tolist() == wanted and rows["level"].map(LEVELS).tolist() == wanted
 
 
+def test_condition_values_of_derived_and_reshaped_columns(model):
+    assert sorted(model.condition_values("level_num")) == sorted(LEVELS.values())
+    assert model.condition_values("level") == sorted(LEVELS)
+    assert model.condition_values("salary") == []  # a missing-together member: refused as a condition
+
+
 def test_conditions_that_the_logic_cannot_meet_are_refused(model):
     with pytest.raises(ValueError, match="no training row has level_num = 3.0 together with the conditions"):
         model.sample(10, conditions={"level_num": 3, "level": "low"})

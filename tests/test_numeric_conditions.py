@@ -58,6 +58,22 @@ def test_every_row_holds_a_spike_condition_and_keeps_the_dtype(model, table, col
     assert rows.dtypes.equals(table.dtypes)
 
 
+def test_condition_values_list_what_each_column_can_be_conditioned_on(model):
+    assert model.condition_values("label") == [0, 1]
+    assert model.condition_values("gain") == [0.0]
+    assert model.condition_values("duration") == [3, 6, 12]
+    days = [pd.Timestamp("2020-01-01") + pd.Timedelta(days=d) for d in (0, 5, 17, 40)]
+    assert model.condition_values("day") == days
+    (nan,) = model.condition_values("score")
+    assert np.isnan(nan)
+    assert sorted(model.condition_values("colour")) == ["blue", "green", "red"]
+    for column in ("label", "gain", "duration", "day", "colour"):
+        for value in model.condition_values(column):
+            assert (model.sample(20, conditions={column: value}, random_state=0)[column] == value).all()
+    with pytest.raises(InputError, match="unknown column 'nope'"):
+        model.condition_values("nope")
+
+
 def test_nan_is_a_condition_of_a_column_with_missing_values(model):
     rows = model.sample(500, conditions={"score": np.nan}, random_state=1)
     assert rows["score"].isna().all() and rows.drop(columns="score").notna().all().all()
@@ -142,11 +158,16 @@ def test_a_column_the_logic_reshapes_is_refused_not_mistranslated():
         InputError, match="cannot condition on column 'end': the table's logic keeps it through an"
     ):
         fitted.sample(5, conditions={"end": 10})
+    assert fitted.condition_values("end") == [] and fitted.condition_values("start") == []
 
 
 def test_cli_conditions_on_a_numeric_column(model, tmp_path, capsys):
     path = tmp_path / "spiky.gsyn"
     model.save(path)
+    assert main(["info", str(path)]) == 0
+    info = capsys.readouterr().out
+    assert "range [0, 1]; conditions: 0, 1" in info and "conditions: 3, 6, 12" in info
+    assert "conditions: 2020-01-01, 2020-01-06, 2020-01-18, 2020-02-10" in info and "conditions: nan" in info
     out = tmp_path / "rows.csv"
     assert (
         main(["sample", "-m", str(path), "--rows", "50", "--condition", "label=1", "-o", str(out), "--quiet"])

@@ -293,6 +293,7 @@ def _describe_tabular(model) -> None:
             detail = f"range [{_iso(spec.minimum, spec)}, {_iso(spec.maximum, spec)}]"
         else:
             detail = f"range [{spec.minimum:g}, {spec.maximum:g}]"
+        detail += _condition_detail(model, spec)
         print(
             f"  {printable(spec.name):<24} {spec.kind:<12} {printable(spec.dtype):<16} "
             f"NaN {spec.nan_rate:6.1%}  {detail}"
@@ -302,6 +303,16 @@ def _describe_tabular(model) -> None:
         print("logic kept by construction:")
         for record in model.constraints_:
             print(f"  {printable(record.describe(seconds))}")
+
+
+def _condition_detail(model, spec) -> str:
+    """``--condition`` values of a numeric column (its spikes and NaN), shown after its range."""
+    if spec.is_discrete:
+        return ""
+    values = model.condition_values(spec.name)
+    shown = [_iso(v.value / 1e9, spec) if isinstance(v, pd.Timestamp) else f"{v:g}" for v in values[:10]]
+    more = f", ... ({len(values)} in all)" if len(values) > 10 else ""
+    return f"; conditions: {', '.join(shown)}{more}" if values else ""
 
 
 def _iso(seconds: float, spec) -> str:

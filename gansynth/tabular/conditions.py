@@ -242,6 +242,23 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     return codes
 
 
+def numeric_condition_values(model, name) -> list:
+    """The values numeric column ``name`` of a fitted model can be conditioned on: its spikes, as
+    the column holds them (datetimes as timestamps), then NaN when it has missing values; empty
+    when it has none or the table's logic models the column through another."""
+    engine_names = [spec.name for spec in model.transformer_.specs_]
+    if model._logic_.reshaping(name) is not None or name not in engine_names:
+        return []
+    index = engine_names.index(name)
+    spec, encoder = model.transformer_.specs_[index], model.transformer_.encoders_[index]
+    if spec.is_discrete:
+        return []
+    spikes = encoder.spike_values()
+    if spec.kind == "datetime":
+        spikes = [pd.Timestamp(value) for value in spikes]
+    return spikes + ([float("nan")] if encoder.has_nan else [])
+
+
 def _numeric_codes(name, spec, encoder, values: pd.Series) -> np.ndarray:
     """Mode-block slots of a numeric column's condition values: its spikes, or NaN."""
     spikes = encoder.spike_values()

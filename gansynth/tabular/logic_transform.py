@@ -183,20 +183,26 @@ class LogicTransform:
                 self._through_determinants(self.dependencies[name], conditions[name], n, engine, rng)
         return engine
 
+    def reshaping(self, name) -> str | None:
+        """What the engine models in place of numeric column ``name`` ("an inequality", "a range
+        by category", "a missing-together group"), or ``None`` when it models the column itself."""
+        spec = self._spec.get(name)
+        if spec is None or spec.is_discrete:
+            return None
+        if any(name in (r.low, r.high) for r in self.inequalities):
+            return "an inequality"
+        if name in self.ranges:
+            return "a range by category"
+        return "a missing-together group" if name in self.filled else None
+
     def _refuse_reshaped(self, conditions: dict) -> None:
         """A numeric column the engine models as a gap, a position or a filled column has no
         spike of its own to force: conditions on it are refused, not mistranslated."""
-        reshaped = {
-            **{name: "an inequality" for r in self.inequalities for name in (r.low, r.high)},
-            **dict.fromkeys(self.ranges, "a range by category"),
-            **dict.fromkeys(self.filled, "a missing-together group"),
-        }
         for name in conditions:
-            spec = self._spec.get(name)
-            if spec is not None and not spec.is_discrete and name in reshaped:
+            if (reshaped := self.reshaping(name)) is not None:
                 raise InputError(
                     f"cannot condition on column {name!r}: the table's logic keeps it through "
-                    f"{reshaped[name]} (model.constraints_), so the model has no value of it to fix; "
+                    f"{reshaped} (model.constraints_), so the model has no value of it to fix; "
                     "condition on a discrete column instead"
                 )
 

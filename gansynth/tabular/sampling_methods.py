@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from gansynth._random import draw_seed
 from gansynth.errors import InputError
 from gansynth.io.tables import write_table_chunks
+from gansynth.tabular.conditions import numeric_condition_values
 from gansynth.tabular.decoding import sample_chunks
 from gansynth.tabular.schema import category_template
 
@@ -26,7 +27,38 @@ DEFAULT_CHUNK_SIZE = 100_000
 
 
 class TabularSampling:
-    """``sample``, ``iter_samples`` and ``sample_to`` of a fitted :class:`~gansynth.TabularGAN`."""
+    """``sample``, ``iter_samples``, ``sample_to`` and ``condition_values`` of a fitted
+    :class:`~gansynth.TabularGAN`."""
+
+    def condition_values(self, column) -> list:
+        """The values ``column`` can take in ``sample(conditions={column: value})``.
+
+        Parameters
+        ----------
+        column : str or int
+            A column of the training table.
+
+        Returns
+        -------
+        list
+            A discrete column's categories; a derived column's values (a functional dependency
+            in ``constraints_``); a numeric or datetime column's spikes, the values its rows pile
+            up on. NaN comes last where the column has missing values. Empty when the column
+            cannot be a condition: a numeric column without spikes or missing values, or one that
+            the table's logic models through another column.
+        """
+        check_is_fitted(self, "generator_")
+        specs = {spec.name: spec for spec in self.columns_}
+        if column not in specs:
+            raise InputError(f"unknown column {column!r}; the columns are {list(specs)}")
+        spec = specs[column]
+        missing = [float("nan")] if spec.has_nan else []
+        derived = self._logic_.dependencies.get(column)
+        if derived is not None:
+            return list(dict.fromkeys(value for _, value, _ in derived.lookup if value is not None)) + missing
+        if spec.is_discrete:
+            return list(spec.categories) + missing
+        return numeric_condition_values(self, column)
 
     def sample(self, n, conditions=None, random_state=None, clip=None):
         """Generate rows.
