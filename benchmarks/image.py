@@ -94,6 +94,11 @@ def main(argv=None):
         help="DiffAugment policies of the GANs compared, one ImageGANOversampler each ('none': off)",
     )
     parser.add_argument(
+        "--augment-probability",
+        default="1.0",
+        help="ImageGAN's augment_probability for the DiffAugment GANs: a share, or 'adaptive' (ADA)",
+    )
+    parser.add_argument(
         "--skip-baselines",
         action="store_true",
         help="run only the GANs (real only and random oversampling cost a classifier fit each)",
@@ -233,11 +238,15 @@ def gan_samplers(args, strategy, seed, n_images):
     from gansynth.sampling.image import ImageGANOversampler
 
     epochs = args.gan_epochs if args.gan_epochs != "auto" else epochs_for(args.gan_steps, n_images)
+    probability = args.augment_probability
+    probability = probability if probability == "adaptive" else float(probability)
     samplers = {}
     for policy in args.augment:
         for conditioning in args.conditioning:
             for selection in args.selection:
                 name = "ImageGANOversampler" + ("" if policy == "none" else f", DiffAugment {policy}")
+                if policy != "none" and probability != 1.0:
+                    name += ", ADA" if probability == "adaptive" else f", probability {probability:g}"
                 name += "" if conditioning == "concat" else f", {conditioning}"
                 name += "" if selection == "none" else f", {selection} selection"
                 samplers[name] = ImageGANOversampler(
@@ -251,6 +260,7 @@ def gan_samplers(args, strategy, seed, n_images):
                         discriminator_width=args.gan_width,
                         conditioning=conditioning,
                         augment=None if policy == "none" else policy,
+                        augment_probability=probability,
                         class_balance=True,
                         verbose=False,
                         device="cpu",
@@ -301,6 +311,7 @@ def run_methods(args, variant, seed, x, y, strategy, minority, judge, test, out)
         row.update(_added_quality(sampler, x, y, x_res, y_res, judge, test))
         if method.startswith("ImageGANOversampler"):
             row["fd_gan_all_classes"] = _gan_distance(sampler.gan_, seed, judge, test)
+            row["augment_probability"] = sampler.gan_.augment_probability_  # ADA's last value
             if seed == args.seeds[0]:
                 _save_added_grid(
                     out / f"{args.tag}_{variant}_seed{seed}_{_slug(method)}_added.png", x, x_res, y_res

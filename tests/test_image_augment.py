@@ -9,7 +9,16 @@ from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
 
 import gansynth
-from gansynth.image.augment import FULL_POLICY, POLICIES, TRANSFORMS, color, cutout, diff_augment, translation
+from gansynth.image.augment import (
+    FULL_POLICY,
+    POLICIES,
+    TRANSFORMS,
+    AdaptiveProbability,
+    color,
+    cutout,
+    diff_augment,
+    translation,
+)
 from gansynth.image.gan import ImageGAN
 from gansynth.image.networks import Discriminator, Generator
 
@@ -129,3 +138,62 @@ def test_torch_threads_is_validated_and_restored(digits):
     threads = torch.get_num_threads()
     ImageGAN(random_state=0, **TINY).fit(*digits)
     assert torch.get_num_threads() == threads
+
+
+# ---------------------------------------------------------------- ADA: the augmentation probability
+
+
+def test_a_probability_augments_that_share_of_images_each_chosen_apart():
+    images = torch.rand(4000, 1, 8, 8, generator=_rng(1)) * 2 - 1
+    images.requires_grad_(True)
+    rng = _rng(2)
+    out = diff_augment(images, "translation,cutout", rng, probability=0.3)
+    changed = (out != images).flatten(1).any(dim=1).float().mean()
+    assert 0.27 < changed < 0.33  # 0.3 * (share a draw changes at all, nearly 1); 4000 draws
+    (grad,) = torch.autograd.grad(out.sum(), images)
+    assert grad.abs().sum() > 0
+    state = rng.get_state()
+    assert diff_augment(images, FULL_POLICY, rng, probability=0.0) is images
+    assert torch.equal(rng.get_state(), state)  # no draw at all when nothing is augmented
+    everything = diff_augment(images, FULL_POLICY, _rng(5), probability=1.0)
+    assert torch.equal(everything, diff_augment(images, FULL_POLICY, _rng(5)))  # 1: DiffAugment as before
+
+
+def test_the_adaptive_probability_follows_overfitting_in_known_steps():
+    ada = AdaptiveProbability(interval=4, updates_to_full=100)
+    for _ in range(8):  # every real image scored real: overfitting, up by 4/100 per 4 updates
+        ada.observe(torch.ones(16))
+    assert ada.probability == pytest.approx(0.08)
+    for _ in range(4):  # r = 0 (as many scored real as fake), under the target 0.6: down
+        ada.observe(torch.tensor([1.0, -1.0]))
+    assert ada.probability == pytest.approx(0.04)
+    for _ in range(40):
+        ada.observe(-torch.ones(3))
+    assert ada.probability == 0.0  # never below 0
+    for _ in range(500):
+        ada.observe(torch.ones(3))
+    assert ada.probability == 1.0  # nor above 1
+    for _ in range(3):  # an unfinished interval changes nothing yet
+        ada.observe(-torch.ones(3))
+    assert ada.probability == 1.0
+
+
+def test_adaptive_fits_are_seeded_and_report_their_last_probability(digits, tmp_path):
+    images, labels = digits
+    params = dict(TINY, epochs=4, augment=FULL_POLICY, augment_probability="adaptive", random_state=3)
+    first = ImageGAN(**params).fit(images, labels)
+    second = ImageGAN(**params).fit(images, labels)
+    for a, b in zip(first.generator_.state_dict().values(), second.generator_.state_dict().values()):
+        assert torch.equal(a, b)
+    assert 0.0 <= first.augment_probability_ <= 1.0
+    assert first.augment_probability_ == second.augment_probability_
+    assert ImageGAN(**dict(params, augment_probability=0.5)).fit(images, labels).augment_probability_ == 0.5
+    loaded = gansynth.load(first.save(tmp_path / "ada.gsyn"))
+    assert loaded.get_params() == first.get_params()
+    np.testing.assert_array_equal(loaded.sample(10, random_state=1), first.sample(10, random_state=1))
+
+
+@pytest.mark.parametrize("probability", [1.5, -0.1, "ada", None])
+def test_a_bad_probability_names_the_parameter(digits, probability):
+    with pytest.raises(InvalidParameterError, match="'augment_probability' parameter of ImageGAN"):
+        ImageGAN(augment_probability=probability, **TINY).fit(*digits)

@@ -14,6 +14,7 @@ A policy is a comma-separated subset of :data:`TRANSFORMS`, in that order, e.g.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -90,7 +91,9 @@ def cutout(images: torch.Tensor, rng: torch.Generator, ratio: float = _CUTOUT_RA
 _APPLY = {"color": color, "translation": translation, "cutout": cutout}
 
 
-def diff_augment(images: torch.Tensor, policy: str | None, rng: torch.Generator) -> torch.Tensor:
+def diff_augment(
+    images: torch.Tensor, policy: str | None, rng: torch.Generator, probability: float = 1.0
+) -> torch.Tensor:
     """Apply ``policy``'s transforms in :data:`TRANSFORMS` order, each image its own random draw.
 
     Parameters
@@ -101,16 +104,53 @@ def diff_augment(images: torch.Tensor, policy: str | None, rng: torch.Generator)
         One of :data:`POLICIES`; ``None`` returns ``images`` unchanged.
     rng : torch.Generator
         Source of every draw, on ``images``' device; it is advanced.
+    probability : float, default=1.0
+        Share of images augmented, each chosen apart (ADA's augmentation probability); at 1
+        every image is, with no draw for the choice, and at 0 none is, with no draw at all.
 
     Returns
     -------
     torch.Tensor of shape (n, c, h, w)
         Differentiable in ``images``.
     """
-    if policy is None:
+    if policy is None or probability <= 0:
         return images
     if policy not in POLICIES:
         raise ValueError(f"unknown augmentation policy {policy!r}; expected one of {sorted(POLICIES)}")
+    augmented = images
     for name in policy.split(","):
-        images = _APPLY[name](images, rng)
-    return images
+        augmented = _APPLY[name](augmented, rng)
+    if probability >= 1:
+        return augmented
+    chosen = _uniform(images, rng) < probability
+    return torch.where(chosen, augmented, images)
+
+
+@dataclass
+class AdaptiveProbability:
+    """ADA's controller (Karras et al., 2020): the augmentation probability follows overfitting.
+
+    The discriminator overfits when it scores real images above zero more often than not. Every
+    ``interval`` updates, ``r = mean(sign(real scores))`` over them is compared with ``target``,
+    and the probability moves up (``r > target``) or down by ``interval / updates_to_full``,
+    within [0, 1]. StyleGAN2-ADA moves it from 0 to 1 over 500k images; a CPU fit here runs
+    about a thousand updates, so ``updates_to_full`` counts updates, not images.
+    """
+
+    target: float = 0.6
+    interval: int = 4
+    updates_to_full: int = 250
+    probability: float = 0.0
+    _sign_sum: torch.Tensor | None = field(default=None, repr=False)
+    _seen: int = 0
+
+    def observe(self, real_score: torch.Tensor) -> None:
+        """Record one update's real scores; adjust the probability once per ``interval`` updates."""
+        signs = torch.sign(real_score.detach()).mean()
+        self._sign_sum = signs if self._sign_sum is None else self._sign_sum + signs
+        self._seen += 1
+        if self._seen == self.interval:
+            overfitting = float(self._sign_sum) / self._seen  # one device sync per interval
+            step = (1 if overfitting > self.target else -1) * self.interval / self.updates_to_full
+            self.probability = min(1.0, max(0.0, self.probability + step))
+            self._sign_sum, self._seen = None, 0

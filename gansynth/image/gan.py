@@ -17,7 +17,7 @@ from gansynth._labels import check_labels
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.errors import InputError, InputTypeError
-from gansynth.image.augment import FULL_POLICY, POLICIES
+from gansynth.image.augment import FULL_POLICY, POLICIES, AdaptiveProbability
 from gansynth.image.layout import LAYOUTS, ImageFormat, as_image_array
 from gansynth.image.networks import CONDITIONINGS, Discriminator, Generator
 from gansynth.image.training import LOSSES, GANModules, train
@@ -89,6 +89,11 @@ class ImageGAN(BaseEstimator):
         Fashion-MNIST benchmark (330 updates per GAN, 2 seeds) it did not improve the downstream
         classifier (``benchmarks/results/image_fashion_mnist_diffaugment.md``). The policy in
         force is ``augment_``.
+    augment_probability : float or "adaptive", default=1.0
+        Share of the discriminator's images that ``augment`` transforms, each chosen apart.
+        ``"adaptive"``: ADA's rule (Karras et al., 2020), starting at 0 and moving up while the
+        discriminator scores more than 60% of real images as real, down otherwise, by 1/250 per
+        update; the final value is ``augment_probability_``.
     class_balance : bool, default=False
         Draw training images with equal total probability per class (with replacement) instead
         of uniformly, so rare classes get as many generator updates as common ones. The
@@ -124,6 +129,9 @@ class ImageGAN(BaseEstimator):
         Epochs actually run.
     augment_ : str or None
         The DiffAugment policy used in training.
+    augment_probability_ : float
+        The share of images it transformed, at the end of training (ADA's last value with
+        ``augment_probability="adaptive"``); not kept in model files.
     loss_history_ : pandas.DataFrame
         Mean ``generator_loss`` and ``discriminator_loss`` per epoch, indexed by ``epoch`` (the
         layout of ``TabularGAN.loss_history_``).
@@ -146,6 +154,7 @@ class ImageGAN(BaseEstimator):
         "generator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "discriminator_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "augment": [StrOptions(POLICIES | {"auto"}), None],
+        "augment_probability": [Interval(numbers.Real, 0, 1, closed="both"), StrOptions({"adaptive"})],
         "class_balance": ["boolean"],
         "layout": [StrOptions(set(LAYOUTS))],
         "random_state": ["random_state"],
@@ -170,6 +179,7 @@ class ImageGAN(BaseEstimator):
         generator_lr=2e-4,
         discriminator_lr=2e-4,
         augment=None,
+        augment_probability=1.0,
         class_balance=False,
         layout="auto",
         random_state=None,
@@ -190,6 +200,7 @@ class ImageGAN(BaseEstimator):
         self.generator_lr = generator_lr
         self.discriminator_lr = discriminator_lr
         self.augment = augment
+        self.augment_probability = augment_probability
         self.class_balance = class_balance
         self.layout = layout
         self.random_state = random_state
@@ -244,8 +255,10 @@ class ImageGAN(BaseEstimator):
             # Channels-last convolutions ran a CPU step faster (benchmarks/results/image_speed.md);
             # the networks go back to the default layout afterwards, the one a loaded model has.
             self._set_memory_format(torch.channels_last)
+            adaptive = self.augment_probability == "adaptive"
+            probability = AdaptiveProbability() if adaptive else self.augment_probability
             self.loss_history_ = train(
-                self._modules(),
+                self._modules(probability),
                 data.contiguous(memory_format=torch.channels_last),
                 targets,
                 epochs=self.n_epochs_,
@@ -255,6 +268,7 @@ class ImageGAN(BaseEstimator):
                 verbose=self.verbose,
             )
             self._set_memory_format(torch.contiguous_format)
+        self.augment_probability_ = probability.probability if adaptive else probability
         return self
 
     def _training_threads(self):
@@ -266,7 +280,7 @@ class ImageGAN(BaseEstimator):
         self.generator_.to(memory_format=memory_format)
         self.discriminator_.to(memory_format=memory_format)
 
-    def _modules(self):
+    def _modules(self, augment_probability):
         betas = (0.5, 0.999)
         return GANModules(
             generator=self.generator_,
@@ -279,6 +293,7 @@ class ImageGAN(BaseEstimator):
             loss=self.loss,
             r1_gamma=self.r1_gamma,
             augment=self.augment_,
+            augment_probability=augment_probability,
         )
 
     def _build_networks(self, rng):

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from gansynth._progress import progress_bar
-from gansynth.image.augment import diff_augment
+from gansynth.image.augment import AdaptiveProbability, diff_augment
 from gansynth.image.networks import Discriminator, Generator
 
 LOSSES = ("hinge", "non_saturating")
@@ -34,7 +34,9 @@ class GANModules:
     latent_dim: int
     loss: str = "hinge"
     r1_gamma: float = 1.0
-    augment: str | None = None  # a DiffAugment policy applied to every discriminator input
+    augment: str | None = None  # a DiffAugment policy applied to the discriminator's inputs
+    # Which share of those inputs it applies to: a fixed probability, or ADA's adaptive one.
+    augment_probability: float | AdaptiveProbability = 1.0
 
 
 def discriminator_loss(loss: str, real_score: torch.Tensor, fake_score: torch.Tensor) -> torch.Tensor:
@@ -73,8 +75,13 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rn
     noise = torch.randn(len(labels), modules.latent_dim, device=real.device, generator=rng)
     fake = generator(noise, labels)
 
+    adaptive = (
+        modules.augment_probability if isinstance(modules.augment_probability, AdaptiveProbability) else None
+    )
+    probability = adaptive.probability if adaptive else modules.augment_probability
+
     def judge(images):
-        return discriminator(diff_augment(images, modules.augment, rng), labels)
+        return discriminator(diff_augment(images, modules.augment, rng, probability), labels)
 
     penalise = modules.r1_gamma > 0
     real.requires_grad_(penalise)
@@ -87,6 +94,8 @@ def train_step(modules: GANModules, real: torch.Tensor, labels: torch.Tensor, rn
     modules.discriminator_optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     modules.discriminator_optimizer.step()
+    if adaptive is not None and modules.augment is not None:
+        adaptive.observe(real_score)
 
     g_loss = generator_loss(modules.loss, judge(fake))
     modules.generator_optimizer.zero_grad(set_to_none=True)
