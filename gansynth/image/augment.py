@@ -130,11 +130,12 @@ def diff_augment(
 class AdaptiveProbability:
     """ADA's controller (Karras et al., 2020): the augmentation probability follows overfitting.
 
-    The discriminator overfits when it scores real images above zero more often than not. Every
-    ``interval`` updates, ``r = mean(sign(real scores))`` over them is compared with ``target``,
-    and the probability moves up (``r > target``) or down by ``interval / updates_to_full``,
-    within [0, 1]. StyleGAN2-ADA moves it from 0 to 1 over 500k images; a CPU fit here runs
-    about a thousand updates, so ``updates_to_full`` counts updates, not images.
+    An overfitting discriminator scores nearly every real image above zero. Every ``interval``
+    updates, ``r = mean(sign(real scores))`` over them is compared with ``target`` (0.6: about
+    80% of real images scored above zero), and the probability moves up (``r > target``) or
+    down by ``interval / updates_to_full``, within [0, 1]. StyleGAN2-ADA moves it from 0 to 1
+    over 500k images; a CPU fit here runs about a thousand updates, so ``updates_to_full``
+    counts updates, not images.
     """
 
     target: float = 0.6

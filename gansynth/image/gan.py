@@ -92,8 +92,9 @@ class ImageGAN(BaseEstimator):
     augment_probability : float or "adaptive", default=1.0
         Share of the discriminator's images that ``augment`` transforms, each chosen apart.
         ``"adaptive"``: ADA's rule (Karras et al., 2020), starting at 0 and moving up while the
-        discriminator scores more than 60% of real images as real, down otherwise, by 1/250 per
-        update; the final value is ``augment_probability_``.
+        mean sign of the discriminator's scores of real images is above 0.6 (about 80% of them
+        scored real), down otherwise, by 1/250 per update; the final value is
+        ``augment_probability_``.
     class_balance : bool, default=False
         Draw training images with equal total probability per class (with replacement) instead
         of uniformly, so rare classes get as many generator updates as common ones. The
@@ -130,8 +131,8 @@ class ImageGAN(BaseEstimator):
     augment_ : str or None
         The DiffAugment policy used in training.
     augment_probability_ : float
-        The share of images it transformed, at the end of training (ADA's last value with
-        ``augment_probability="adaptive"``); not kept in model files.
+        The share of images DiffAugment transformed at the end of training (ADA's last value
+        with ``augment_probability="adaptive"``; 0 without ``augment``); not kept in model files.
     loss_history_ : pandas.DataFrame
         Mean ``generator_loss`` and ``discriminator_loss`` per epoch, indexed by ``epoch`` (the
         layout of ``TabularGAN.loss_history_``).
@@ -268,7 +269,8 @@ class ImageGAN(BaseEstimator):
                 verbose=self.verbose,
             )
             self._set_memory_format(torch.contiguous_format)
-        self.augment_probability_ = probability.probability if adaptive else probability
+        final = probability.probability if adaptive else probability
+        self.augment_probability_ = 0.0 if self.augment_ is None else float(final)
         return self
 
     def _training_threads(self):

@@ -242,15 +242,15 @@ def condition_codes(conditions, n: int, specs, transformer) -> dict[int, np.ndar
     return codes
 
 
-def numeric_condition_values(model, name) -> list:
-    """The values numeric column ``name`` of a fitted model can be conditioned on: its spikes, as
-    the column holds them (datetimes as timestamps), then NaN when it has missing values; empty
-    when it has none or the table's logic models the column through another."""
-    engine_names = [spec.name for spec in model.transformer_.specs_]
-    if model._logic_.reshaping(name) is not None or name not in engine_names:
+def numeric_condition_values(transformer, name) -> list:
+    """The values the engine's numeric column ``name`` can be conditioned on: its spikes, as the
+    column holds them (datetimes as timestamps), then NaN when it has missing values; empty for
+    a column the engine does not model as a numeric one."""
+    engine_names = [spec.name for spec in transformer.specs_]
+    if name not in engine_names:
         return []
     index = engine_names.index(name)
-    spec, encoder = model.transformer_.specs_[index], model.transformer_.encoders_[index]
+    spec, encoder = transformer.specs_[index], transformer.encoders_[index]
     if spec.is_discrete:
         return []
     spikes = encoder.spike_values()
