@@ -50,10 +50,9 @@ def parse_conditions(pairs, model) -> dict:
 
 def _derived_values(model, name):
     """The values of a column derived from others (which can be a condition), or None."""
-    for record in getattr(model, "constraints_", []):
-        if record.kind == "functional_dependency" and record.column == name:
-            return list(dict.fromkeys(value for _, value, _ in record.lookup if value is not None))
-    return None
+    records = getattr(model, "constraints_", [])
+    derived = any(r.kind == "functional_dependency" and r.column == name for r in records)
+    return model.condition_values(name) if derived else None
 
 
 def _numeric_value(spec, name, text: str):
