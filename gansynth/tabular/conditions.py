@@ -251,8 +251,10 @@ def numeric_condition_values(transformer, name) -> list:
         return []
     index = engine_names.index(name)
     spec, encoder = transformer.specs_[index], transformer.encoders_[index]
-    if spec.is_discrete:
-        return []
+    return [] if spec.is_discrete else _exact_values(spec, encoder)
+
+
+def _exact_values(spec, encoder) -> list:
     spikes = encoder.spike_values()
     if spec.kind == "datetime":
         spikes = [pd.Timestamp(value) for value in spikes]
@@ -261,10 +263,10 @@ def numeric_condition_values(transformer, name) -> list:
 
 def _numeric_codes(name, spec, encoder, values: pd.Series) -> np.ndarray:
     """Mode-block slots of a numeric column's condition values: its spikes, or NaN."""
-    spikes = encoder.spike_values()
-    if spec.kind == "datetime":
-        spikes = [str(pd.Timestamp(value)) for value in spikes]
-    exact = spikes + (["NaN"] if encoder.has_nan else [])
+    exact = [
+        str(v) if isinstance(v, pd.Timestamp) else "NaN" if v != v else v
+        for v in _exact_values(spec, encoder)
+    ]
     if not exact:
         raise InputError(
             f"cannot condition on column {name!r}: it is {spec.kind} with no exact values that its rows "
