@@ -97,24 +97,25 @@ def _as_features(X) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _checked_methods(methods) -> list[str]:
-    """The methods to run, ``none`` first when missing: it is the reference of every paired test."""
+def _checked_methods(methods) -> dict:
+    """The methods to run by name, ``none`` first when missing: it is the reference of every
+    paired test."""
     known = registry()
     unknown = [m for m in methods if m not in known]
     if unknown or not len(methods):
         raise InputError(f"unknown method(s) {unknown}; known: {', '.join(known)}")
-    return list(methods) if "none" in methods else ["none", *methods]
+    names = list(methods) if "none" in methods else ["none", *methods]
+    return {name: known[name] for name in names}
 
 
-def _fold_results(methods, classifier, X, target, fold, seed, memory):
-    """``(method, metrics with the seconds taken)`` for each method on one train/test split."""
-    known = registry()
+def _fold_results(methods: dict, classifier, X, target, fold, seed, memory):
+    """``(method name, metrics with the seconds taken)`` for each method on one train/test split."""
     train, test = fold
     X_train, y_train = X.iloc[train].reset_index(drop=True), target[train]
     X_test, y_test = X.iloc[test].reset_index(drop=True), target[test]
-    for name in methods:
+    for name, method in methods.items():
         start = time.perf_counter()
-        result = evaluate(known[name], classifier, X_train, y_train, X_test, y_test, seed, memory=memory)
+        result = evaluate(method, classifier, X_train, y_train, X_test, y_test, seed, memory=memory)
         yield name, {**result, "seconds": time.perf_counter() - start}
 
 
