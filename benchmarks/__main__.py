@@ -24,6 +24,10 @@ COMMANDS = {
         "benchmarks.penalty_interval",
         "lazy gradient penalty: TabularGAN fit time and fidelity per penalty_interval",
     ),
+    "precision": (
+        "benchmarks.training_precision",
+        "mixed-precision training: TabularGAN fit time and fidelity, bfloat16 against float32",
+    ),
     "selection": (
         "benchmarks.augmented_selection",
         "AugmentedClassifierCV's choice of amount: selection rules against none, always and the oracle",

@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -42,96 +43,108 @@ from benchmarks.marginal_calibration import (
 from gansynth import TabularGAN
 
 
-def measure(
-    name: str, data_dir: str, epochs, intervals, seeds, threads: int, done=(), log=print
-) -> list[dict]:
-    """One row per (seed, interval): fit seconds and the samples' :data:`METRICS`.
+@dataclass(frozen=True)
+class Study:
+    """One TabularGAN parameter measured at several values: how its rows and report name it."""
 
-    Rows in ``done`` (an earlier run's, same table, epochs, seed and interval) are reused, not
+    parameter: str
+    key: str
+    baseline: object
+    title: str
+    meaning: str
+
+
+PENALTY = Study(
+    "penalty_interval",
+    "interval",
+    1,
+    "Lazy gradient penalty: `TabularGAN(penalty_interval=k)`",
+    "`penalty_interval`, critic updates per gradient penalty (1 = every update, as CTGAN)",
+)
+
+
+def measure(
+    name: str, data_dir: str, epochs, values, seeds, threads: int, done=(), log=print, study=PENALTY
+) -> list[dict]:
+    """One row per (seed, value of ``study.parameter``): fit seconds and the samples' :data:`METRICS`.
+
+    Rows in ``done`` (an earlier run's, same table, epochs, seed and value) are reused, not
     measured again.
     """
     train, holdout, target = split_table(name, data_dir, 0)
     rows = []
     for seed in seeds:
-        for interval in intervals:
-            earlier = [
-                r
-                for r in done
-                if (r["table"], r["epochs"], r["seed"], r["interval"]) == (name, epochs, seed, interval)
-            ]
+        for value in values:
+            wanted = (name, epochs, seed, value)
+            earlier = [r for r in done if (r["table"], r["epochs"], r["seed"], r[study.key]) == wanted]
             if earlier:
                 rows.append(earlier[0])
                 continue
             model = TabularGAN(
                 epochs=epochs,
-                penalty_interval=interval,
                 torch_threads=threads,
                 verbose=False,
                 random_state=seed,
+                **{study.parameter: value},
             )
             started = time.perf_counter()
             model.fit(train)
             seconds = time.perf_counter() - started
             synthetic = model.sample(len(train), random_state=seed)
-            row = {
-                "table": name,
-                "epochs": epochs,
-                "seed": seed,
-                "interval": interval,
-                "fit_seconds": seconds,
-            }
+            row = {"table": name, "epochs": epochs, "seed": seed, study.key: value, "fit_seconds": seconds}
             row.update(scores(train, synthetic, target, holdout, seed))
             log(json.dumps(row))
             rows.append(row)
     return rows
 
 
-def time_ratios(rows) -> pd.DataFrame:
-    """Per table and interval, the median over seeds of fit time / the same seed's interval-1 fit time."""
+def time_ratios(rows, study=PENALTY) -> pd.DataFrame:
+    """Per table and value, the median over seeds of fit time / the same seed's baseline fit time."""
     frame = pd.DataFrame(rows)
-    base = frame[frame["interval"] == 1].set_index(["table", "seed"])["fit_seconds"]
+    base = frame[frame[study.key] == study.baseline].set_index(["table", "seed"])["fit_seconds"]
     frame["ratio"] = (
         frame["fit_seconds"].to_numpy()
         / base.reindex(pd.MultiIndex.from_frame(frame[["table", "seed"]])).to_numpy()
     )
-    return frame.groupby(["table", "interval"], sort=False)["ratio"].median().unstack()
+    return frame.groupby(["table", study.key], sort=False)["ratio"].median().unstack()
 
 
-def markdown(rows, command: str, load, tuned_on=()) -> str:
-    lines = report_header("Lazy gradient penalty: `TabularGAN(penalty_interval=k)`", command, load) + [
-        "One TabularGAN per table, seed and interval, fitted on 80% of the rows (split seed 0); its "
+def markdown(rows, command: str, load, tuned_on=(), study=PENALTY) -> str:
+    key = study.key
+    lines = report_header(study.title, command, load) + [
+        f"One TabularGAN per table, seed and {key}, fitted on 80% of the rows (split seed 0); its "
         "samples (default sampling, as many rows as the training part) scored by `gansynth.evaluate` "
-        "on the training rows (at most 10,000), ML efficacy on the 20% holdout. *interval*: "
-        "`penalty_interval`, critic updates per gradient penalty (1 = every update, as CTGAN). "
+        f"on the training rows (at most 10,000), ML efficacy on the 20% holdout. *{key}*: "
+        f"{study.meaning}. "
         f"Tables that chose the default: {', '.join(tuned_on) or 'none'}; the others played no part in it.",
         "",
-        "| table | epochs | seed | interval | fit (s) | column_shapes | column_pair_trends | detection AUC "
+        f"| table | epochs | seed | {key} | fit (s) | column_shapes | column_pair_trends | detection AUC "
         "| ML efficacy ratio |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['table']} | {r['epochs']} | {r['seed']} | {r['interval']} | {r['fit_seconds']:.0f} | "
+            f"| {r['table']} | {r['epochs']} | {r['seed']} | {r[key]} | {r['fit_seconds']:.0f} | "
             f"{r['column_shapes']:.3f} | {r['column_pair_trends']:.3f} | {r['detection_auc']:.3f} | "
             f"{r['ml_efficacy_ratio']:.3f} |"
         )
-    if not any(r["interval"] == 1 for r in rows):
+    if not any(r[key] == study.baseline for r in rows):
         return "\n".join(lines) + "\n"
-    ratios = time_ratios(rows)
+    ratios = time_ratios(rows, study)
     lines += [
         "",
-        "Fit time against interval 1 (median over seeds of the same seed's ratio):",
+        f"Fit time against {key} {study.baseline} (median over seeds of the same seed's ratio):",
         "",
-        "| table | " + " | ".join(f"interval {k}" for k in ratios.columns) + " |",
+        "| table | " + " | ".join(f"{key} {k}" for k in ratios.columns) + " |",
         "|---|" + "---:|" * len(ratios.columns),
     ]
     for table, ratio in ratios.iterrows():
         lines.append(f"| {table} | " + " | ".join(f"{v:.2f}x" for v in ratio) + " |")
     lines += changes_table(
-        held_out_changes(rows, tuned_on, key="interval", baseline=1),
-        "interval",
-        "Change against interval 1 on the tables that played no part (seeds averaged first; mean "
-        "over tables; in brackets, on how many tables it improved; a lower detection AUC is better):",
+        held_out_changes(rows, tuned_on, key=key, baseline=study.baseline),
+        key,
+        f"Change against {key} {study.baseline} on the tables that played no part (seeds averaged first; "
+        "mean over tables; in brackets, on how many tables it improved; a lower detection AUC is better):",
     )
     return "\n".join(lines) + "\n"
 

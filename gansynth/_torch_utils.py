@@ -25,6 +25,24 @@ _threads_users = 0
 _threads_snapshot = None
 
 
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of a ``training_precision`` on ``device``; None for float32.
+
+    ``"auto"`` is bfloat16 only where the hardware computes it natively: on a CPU without
+    AVX512-BF16 or AMX, bfloat16 matrix products are emulated and slower than float32's.
+    """
+    if precision == "bfloat16":
+        return torch.bfloat16
+    if precision == "auto" and device.type == "cpu" and native_cpu_bfloat16():
+        return torch.bfloat16
+    return None
+
+
+def native_cpu_bfloat16() -> bool:
+    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX tiles)."""
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
 @contextlib.contextmanager
 def torch_threads(n_threads):
     """Run a block with ``n_threads`` intra-op threads (``None``: leave as is), then restore.

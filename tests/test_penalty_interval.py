@@ -22,9 +22,9 @@ def _penalty_weights(monkeypatch, model, frame, steps, **options):
     """The weight of each penalty computed over ``steps`` training steps, by critic update."""
     calls, real_penalty = [], training.gradient_penalty
 
-    def recording(critic, real, fake, rng, weight):
+    def recording(critic, real, fake, rng, weight, precision):
         calls.append((modules.critic_updates - 1, weight))
-        return real_penalty(critic, real, fake, rng, weight=weight)
+        return real_penalty(critic, real, fake, rng, weight=weight, precision=precision)
 
     monkeypatch.setattr(training, "gradient_penalty", recording)
     modules = training_modules(model, **options)

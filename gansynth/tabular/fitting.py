@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from gansynth._initialisation import build_network
-from gansynth._torch_utils import adam, torch_threads
+from gansynth._torch_utils import adam, autocast_dtype, torch_threads
 from gansynth.tabular.auxiliary import AuxiliaryLoss, target_block
 from gansynth.tabular.conditions import ConditionSampler, condition_weights
 from gansynth.tabular.data_parallel import epoch_mean, global_counts, share_buffers, synchronised
@@ -120,6 +120,7 @@ def train_model(model, data: EncodedRows, rng: torch.Generator, world, batch_siz
             discriminator_steps=model.discriminator_steps,
             penalty_interval=model.penalty_interval,
             auxiliary=_auxiliary_loss(model, world),
+            autocast_dtype=autocast_dtype(model.training_precision, model.device_),
         )
         return train(
             modules,

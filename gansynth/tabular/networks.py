@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -99,16 +101,26 @@ def dropout(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
     return x * keep
 
 
-def gradient_penalty(critic: Discriminator, real, fake, rng: torch.Generator, weight: float = 10.0):
+def gradient_penalty(
+    critic: Discriminator,
+    real,
+    fake,
+    rng: torch.Generator,
+    weight: float = 10.0,
+    precision=contextlib.nullcontext,
+):
     """WGAN-GP penalty on interpolates, with one mixing weight per pac group.
 
-    The mixing weights and the critic's dropout masks come from ``rng``.
+    The mixing weights and the critic's dropout masks come from ``rng``. ``precision`` makes the
+    context the critic's forward pass runs in (the training step's autocast); the gradient and
+    its norm are taken outside it, in float32.
     """
     pac, dim = critic.pac, real.shape[1]
     alpha = torch.rand(real.shape[0] // pac, 1, 1, device=real.device, generator=rng)
     alpha = alpha.expand(-1, pac, dim).reshape(-1, dim)
     interpolates = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    scores = critic(interpolates, rng)
+    with precision():
+        scores = critic(interpolates, rng).float()
     (gradients,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     norms = gradients.reshape(-1, pac * dim).norm(2, dim=1)
     return weight * ((norms - 1) ** 2).mean()

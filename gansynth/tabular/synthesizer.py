@@ -78,6 +78,12 @@ class TabularGAN(TabularSampling, BaseEstimator):
         on Adult and Bank Marketing about a quarter shorter, but on five tables that played no
         part it cost fidelity: column pair trends -0.006 and ML efficacy -0.053 on average
         (``benchmarks/results/penalty_interval.md``), so it is an option, not the default.
+    training_precision : {"auto", "float32", "bfloat16"}, default="float32"
+        The precision of the networks' forward passes during training. ``"bfloat16"`` runs
+        them under :class:`torch.autocast` (mixed precision: weights, optimiser state, losses and
+        the output activation stay float32); ``"auto"`` chooses it where the device computes
+        bfloat16 natively (a CPU with AVX512-BF16 or AMX) and float32 elsewhere. Sampling is
+        always float32.
     pac : int, default=10
         Rows the critic scores together (PacGAN).
     log_frequency : bool, default=True
@@ -215,6 +221,7 @@ class TabularGAN(TabularSampling, BaseEstimator):
         discriminator_decay=1e-6,
         discriminator_steps=1,
         penalty_interval=1,
+        training_precision="float32",
         pac=10,
         log_frequency=True,
         max_modes=10,
@@ -241,6 +248,7 @@ class TabularGAN(TabularSampling, BaseEstimator):
         self.discriminator_decay = discriminator_decay
         self.discriminator_steps = discriminator_steps
         self.penalty_interval = penalty_interval
+        self.training_precision = training_precision
         self.pac = pac
         self.log_frequency = log_frequency
         self.max_modes = max_modes
@@ -269,6 +277,7 @@ class TabularGAN(TabularSampling, BaseEstimator):
         "discriminator_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "discriminator_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "penalty_interval": [Interval(numbers.Integral, 1, None, closed="left")],
+        "training_precision": [StrOptions({"auto", "float32", "bfloat16"})],
         "pac": [Interval(numbers.Integral, 1, None, closed="left")],
         "log_frequency": ["boolean"],
         "max_modes": [Interval(numbers.Integral, 1, None, closed="left")],

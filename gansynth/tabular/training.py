@@ -14,6 +14,7 @@ seeded apart from the other processes'.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 import torch
@@ -46,6 +47,9 @@ class GANModules:
     critic_updates: int = 0
     # The auxiliary classifier loss on one discrete column (TabularGAN's auxiliary_target).
     auxiliary: AuxiliaryLoss | None = None
+    # Mixed precision: the networks' forward passes run under autocast to this dtype (weights,
+    # optimiser state, losses and the output activation stay float32); None trains in float32.
+    autocast_dtype: torch.dtype | None = None
 
 
 def train_step(
@@ -59,6 +63,10 @@ def train_step(
 
     The critic's gradient penalty comes on every ``modules.penalty_interval``-th critic update,
     counted by ``modules.critic_updates``, at ``penalty_interval`` times the weight.
+
+    With ``modules.autocast_dtype``, each network's forward pass runs under :class:`torch.autocast`
+    and its output is cast back to float32, so the activation, the losses and the backward
+    passes' accumulation into float32 weights are unchanged.
 
     With ``modules.auxiliary``, the auxiliary classifier is also updated once on the last critic
     step's real rows, and the generator's loss includes its weighted cross-entropy.
@@ -87,6 +95,12 @@ def train_step(
     # gradient reduction, which only the critic loss's backward gives.
     local_critic = critic.module if isinstance(critic, DistributedDataParallel) else critic
     noise_shape = (batch_size, modules.embedding_dim)
+    precision = partial(
+        torch.autocast,
+        data.device.type,
+        dtype=modules.autocast_dtype,
+        enabled=modules.autocast_dtype is not None,
+    )
 
     for step in range(modules.discriminator_steps):
         cond, column, category, rows = sampler.sample_train(batch_size, rng)
@@ -94,12 +108,15 @@ def train_step(
         # reuses it, which saves one generator forward pass per step.
         with torch.set_grad_enabled(step == modules.discriminator_steps - 1):
             noise = torch.randn(noise_shape, device=data.device, generator=rng)
-            raw = generator(torch.cat([noise, cond], dim=1))
+            with precision():
+                raw = generator(torch.cat([noise, cond], dim=1)).float()
             fake = activate(raw, rng)
         real_rows = data[rows]
         real_input = torch.cat([real_rows, cond], dim=1)
         fake_input = torch.cat([fake.detach(), cond], dim=1)
-        real_score, fake_score = critic(torch.cat([real_input, fake_input]), rng).chunk(2)
+        with precision():
+            scores = critic(torch.cat([real_input, fake_input]), rng).float()
+        real_score, fake_score = scores.chunk(2)
         critic_loss = fake_score.mean() - real_score.mean()
         penalty_due = modules.critic_updates % modules.penalty_interval == 0
         modules.critic_updates += 1
@@ -110,6 +127,7 @@ def train_step(
                 fake_input,
                 rng,
                 weight=modules.penalty_weight * modules.penalty_interval,
+                precision=precision,
             )
         else:
             critic_loss_total = critic_loss
@@ -118,7 +136,8 @@ def train_step(
         modules.discriminator_optimizer.step()
 
     critic.requires_grad_(False)  # skip weight gradients the generator step would throw away
-    adversarial = -local_critic(torch.cat([fake, cond], dim=1), rng).mean()
+    with precision():
+        adversarial = -local_critic(torch.cat([fake, cond], dim=1), rng).float().mean()
     critic.requires_grad_(True)
     generator_loss = adversarial + sampler.conditional_loss(raw, column, category)
     if modules.auxiliary is not None:
