@@ -1,7 +1,8 @@
 """Where a TabularGAN training step's time goes, on Adult: the step with the WGAN-GP penalty on
 every critic update (CTGAN's and TabularGAN's default), with it on every ``--interval``-th
-update (``TabularGAN(penalty_interval=...)``, lazy regularisation), and without it (the floor
-that no penalty trick could go below).
+update (``TabularGAN(penalty_interval=...)``, lazy regularisation), without it (the floor
+that no penalty trick could go below), and the full step with the networks' forward passes in
+bfloat16 (``TabularGAN(training_precision="bfloat16")``).
 
 Usage::
 
@@ -66,14 +67,16 @@ def main(argv: list[str] | None = None) -> int:
     interval = args.interval
     steps = -(-args.steps // interval) * interval
     variants = {
-        "full step:": (1, 10.0),
-        f"penalty every {interval}th:": (interval, 10.0),
-        "without the penalty:": (1, 0.0),
+        "full step:": (1, 10.0, None),
+        f"penalty every {interval}th:": (interval, 10.0, None),
+        "without the penalty:": (1, 0.0, None),
+        "bfloat16 forwards:": (1, 10.0, torch.bfloat16),
     }
     best = dict.fromkeys(variants, float("inf"))
     for _ in range(args.repeats):
-        for name, (penalty_interval, penalty_weight) in variants.items():
+        for name, (penalty_interval, penalty_weight, dtype) in variants.items():
             modules.penalty_interval, modules.penalty_weight = penalty_interval, penalty_weight
+            modules.autocast_dtype = dtype
             best[name] = min(
                 best[name], _ms_per_step(modules, data, model.condition_sampler_, model.batch_size_, steps)
             )
