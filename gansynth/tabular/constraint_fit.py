@@ -36,6 +36,11 @@ def column_arrays(frame: pd.DataFrame, specs) -> dict:
     return arrays
 
 
+def is_missing(values: np.ndarray, spec) -> np.ndarray:
+    """Where a :func:`column_arrays` array is missing: code -1, or NaN."""
+    return values < 0 if spec.is_discrete else np.isnan(values)
+
+
 def value_ids(values: np.ndarray, spec) -> tuple[np.ndarray, list]:
     """Dense ids of a column's values, a missing value being one more, and the value of each id.
 
@@ -74,8 +79,7 @@ def check_columns(record, specs: dict) -> None:
     elif isinstance(record, MissingTogether):
         distinct(record.all_columns)
         for name in record.columns:
-            if spec(name, "member").is_discrete:
-                raise InputError(f"constraint {record}: member {name!r} must be a numeric or datetime column")
+            spec(name, "member")
         if record.when is not None and not spec(record.when, "'when' column").is_discrete:
             raise InputError(f"constraint {record}: 'when' column {record.when!r} must be discrete")
         if record.when is None and len(record.columns) < 2:
@@ -182,7 +186,7 @@ def key_values(code: int, determinants, specs) -> tuple:
 
 
 def _fit_missing(record, arrays, specs):
-    missing = np.stack([np.isnan(arrays[name]) for name in record.columns], axis=1)
+    missing = np.stack([is_missing(arrays[name], specs[name]) for name in record.columns], axis=1)
     group_missing = missing.all(axis=1)
     broken = missing.any(axis=1) & ~group_missing
     if record.when is None:
@@ -241,7 +245,9 @@ class Roles:
     A determined column (of a functional dependency) leaves the model, so it can be nothing
     else that is modelled; determinants stay modelled. A column is in at most one missingness
     group, the ``high`` of at most one inequality, the ranged column of at most one range, and
-    not both a ``high`` and a ranged column. Inequalities form no cycle.
+    not both a ``high`` and a ranged column. Inequalities form no cycle. A group member's missing
+    values are filled in the engine's table, so it cannot also say when another group is missing
+    or whose range another column keeps (a ``when`` or ``by`` column).
 
     Parameters
     ----------
@@ -252,6 +258,7 @@ class Roles:
     def __init__(self, protected=()):
         self.protected = set(protected)
         self.derived, self.determinants, self.members, self.highs, self.ranged = {}, {}, {}, {}, {}
+        self.readers: dict = {}  # a group's when column or a range's by column -> its record
         self.edges: dict = {}  # low -> set of highs
 
     def conflict(self, record) -> str | None:
@@ -273,10 +280,10 @@ class Roles:
             )
         if isinstance(record, MissingTogether):
             for name in record.columns:
-                for table in (self.derived, self.members):
+                for table in (self.derived, self.members, self.readers):
                     if name in table:
                         return f"{name!r} is already used by {table[name]}"
-            return None
+            return self._filled_reader(record.when)
         if isinstance(record, Inequality):
             for table in (self.derived, self.highs, self.ranged):
                 if record.high in table:
@@ -287,6 +294,11 @@ class Roles:
         for table in (self.derived, self.highs, self.ranged):
             if record.column in table:
                 return f"{record.column!r} is already used by {table[record.column]}"
+        return self._filled_reader(record.by)
+
+    def _filled_reader(self, name) -> str | None:
+        if name in self.members:
+            return f"{name!r} is a member of {self.members[name]}, whose missing values the model fills"
         return None
 
     def add(self, record) -> None:
@@ -299,11 +311,14 @@ class Roles:
             self.determinants.update(dict.fromkeys(record.determinants, record))
         elif isinstance(record, MissingTogether):
             self.members.update(dict.fromkeys(record.columns, record))
+            if record.when is not None:
+                self.readers[record.when] = record
         elif isinstance(record, Inequality):
             self.highs[record.high] = record
             self.edges.setdefault(record.low, set()).add(record.high)
         else:
             self.ranged[record.column] = record
+            self.readers[record.by] = record
 
     def _reaches(self, start, target) -> bool:
         stack, seen = [start], set()

@@ -158,7 +158,7 @@ class FunctionalDependency(_Record):
 
 @dataclass(frozen=True)
 class MissingTogether(_Record):
-    """Numeric ``columns`` that are missing on exactly the same rows.
+    """``columns`` that are missing on exactly the same rows.
 
     Sampled as one: the group's missingness is drawn once per row (from its first column, or
     from ``when``), and every column of the group is missing on those rows and only those.
@@ -166,7 +166,7 @@ class MissingTogether(_Record):
     Parameters
     ----------
     columns : sequence of column names
-        Numeric or datetime columns.
+        Columns of any kind: numeric, datetime, boolean or categorical.
     when : column name or None, default=None
         A discrete column whose values say when the group is missing: exactly when it takes
         one of ``values``.

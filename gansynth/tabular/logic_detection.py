@@ -8,9 +8,10 @@ in 1,000 is noise, not logic, and nothing is detected) and has enough support:
   on average; the determined column takes at least two values, and is discrete or numeric with
   at most :data:`MAX_LEVELS` distinct values. Two-column determinants are tried only for columns
   that no single column determines.
-- *missing together*: at least :data:`MIN_ROWS_PER_VALUE` rows missing. A ``when`` column is a
-  discrete column (its missing value counting as a value) with at least that many rows per
-  value on average.
+- *missing together*: at least :data:`MIN_ROWS_PER_VALUE` rows missing. Members are numeric,
+  datetime, boolean or categorical columns; a group of two or more needs no ``when``. A ``when``
+  column is a discrete column (its missing value counting as a value, so a discrete column
+  missing on the group's rows can say when) with at least that many rows per value on average.
 - *inequality* ``low <= high``: at least :data:`MIN_ROWS_PER_VALUE` rows with both values, the
   columns differ on some row, and the inequality says more than the columns' ranges do: drawing
   ``low`` and ``high`` independently from their values (on the rows with both), ``low > high``
@@ -23,7 +24,8 @@ in 1,000 is noise, not logic, and nothing is detected) and has enough support:
   at least :data:`RANGE_SEPARATION` (independent columns give about ``2 / rows per category``).
 
 **The cost.** At most :data:`MAX_COLUMNS` discrete columns (in table order) are determinants,
-``when`` columns or categories, and at most :data:`MAX_COLUMNS` numeric columns are examined;
+``when`` columns or categories, and at most :data:`MAX_COLUMNS` numeric columns and as many
+discrete columns with missing values are examined;
 at most :data:`MAX_DETERMINANT_PAIRS` pairs of determinants are tried. Every exact check is a
 sort and a vectorised reduction over all candidate columns at once, first on
 :data:`PREFILTER_ROWS` evenly spaced rows; only the candidates that survive are checked on every
@@ -37,7 +39,14 @@ from itertools import combinations
 import numpy as np
 
 from gansynth.errors import InputError
-from gansynth.tabular.constraint_fit import MIN_RANGE_ROWS, Roles, column_arrays, fit_record, value_ids
+from gansynth.tabular.constraint_fit import (
+    MIN_RANGE_ROWS,
+    Roles,
+    column_arrays,
+    fit_record,
+    is_missing,
+    value_ids,
+)
 from gansynth.tabular.constraints import (
     KIND_NAMES,
     FunctionalDependency,
@@ -143,7 +152,8 @@ def detect_logic(arrays: dict, specs: list, kinds=KIND_NAMES, protected=()) -> l
     ]
     discrete = {s.name: value_ids(arrays[s.name], s)[0] for s in discrete[:MAX_COLUMNS]}
     if "missing_together" in kinds:
-        for columns, when in _missing_groups(arrays, numeric, discrete, n):
+        with_nan = [s for s in specs if s.is_discrete and s.has_nan and s.name not in derived]
+        for columns, when in _missing_groups(arrays, numeric + with_nan[:MAX_COLUMNS], discrete, n):
             found.append(fit_record(MissingTogether(columns, when), arrays, by_name)[0])
     highs = set()
     if "inequality" in kinds:
@@ -260,22 +270,28 @@ def _pair_dependencies(arrays, roots, targets, matrix, remaining, levels, n, sam
 
 
 # --------------------------------------------------------------------- missingness groups
-def _missing_groups(arrays, numeric, discrete: dict, n: int) -> list[tuple[tuple, object]]:
-    """Numeric columns with the same missing rows, and the discrete column that says when, if any."""
+def _missing_groups(arrays, candidates, discrete: dict, n: int) -> list[tuple[tuple, object]]:
+    """Columns with the same missing rows (numeric ones first), and the discrete column that
+    says when, if any."""
     groups: dict[bytes, list] = {}
-    for spec in numeric:
-        missing = np.isnan(arrays[spec.name])
+    patterns: dict[bytes, np.ndarray] = {}
+    for spec in candidates:
+        missing = is_missing(arrays[spec.name], spec)
         if missing.sum() >= MIN_ROWS_PER_VALUE:
-            groups.setdefault(np.packbits(missing).tobytes(), []).append(spec.name)
+            key = np.packbits(missing).tobytes()
+            groups.setdefault(key, []).append(spec.name)
+            patterns[key] = missing
     # The fewest values first: the simplest explanation of when the group is missing.
     whens = sorted(discrete, key=lambda name: discrete[name].max())
     sample = _spaced(n, PREFILTER_ROWS)
     found = []
-    for columns in groups.values():
-        missing = np.isnan(arrays[columns[0]])
-        when = next((w for w in whens if _explains(discrete[w], missing, sample)), None)
-        if len(columns) > 1 or when is not None:
-            found.append((tuple(columns), when))
+    for key, columns in groups.items():
+        when = next((w for w in whens if _explains(discrete[w], patterns[key], sample)), None)
+        # A discrete column missing on the group's rows says when by its missing value: it is
+        # the group's when column, if it is the simplest explanation, and no member.
+        members = [name for name in columns if name != when]
+        if members and (len(members) > 1 or when is not None):
+            found.append((tuple(members), when))
     return found
 
 

@@ -8,7 +8,8 @@ columns back, so that every sampled row obeys every record without rejecting any
   determinant's value);
 - a missingness group keeps one indicator: the first column's own missing values, or the
   ``when`` column; the other columns' missing values are filled with observed ones in training
-  and set back from the indicator when sampling;
+  and set back from the indicator when sampling (a filled discrete column's codes are mapped
+  from the engine's categories, whose order of first appearance the filling can change);
 - ``high`` of ``low <= high`` is learned as the gap ``high - low``, sampled as
   ``low + max(gap, 0)`` (a sum beyond ``high``'s training maximum is mirrored below it, so that
   keeping the range piles no rows on the bound);
@@ -124,13 +125,22 @@ class LogicTransform:
                 else codes[0] * len(self._spec[record.determinants[1]].categories) + codes[1]
             )
             raw[name] = self._tables[name][key]
+        engine_spec = {spec.name: spec for spec in engine_specs}
         for group in self.groups:
             if group.when is None:
-                missing = np.asarray(pd.isna(raw[group.columns[0]]), dtype=bool)
+                first = self._spec[group.columns[0]]
+                missing = _missing(raw[first.name], first)
             else:
                 missing = np.isin(raw[group.when], _codes(group.values, self._spec[group.when]))
             for name in group.columns:
-                raw[name] = _with_missing(raw[name], missing)
+                spec = self._spec[name]
+                if not spec.is_discrete:
+                    raw[name] = _with_missing(raw[name], missing)
+                    continue
+                codes = raw[name]
+                if name in self.filled:
+                    codes = _category_codes(engine_spec[name], spec)[codes]
+                raw[name] = np.where(missing, -1, codes)
         for name, record in self.ranges.items():
             low, high = self._bounds[name]
             by = self._spec[record.by]
@@ -184,11 +194,13 @@ class LogicTransform:
         return engine
 
     def reshaping(self, name) -> str | None:
-        """What the engine models in place of numeric column ``name`` ("an inequality", "a range
-        by category", "a missing-together group"), or ``None`` when it models the column itself."""
+        """What the engine models in place of column ``name`` ("an inequality", "a range by
+        category", "a missing-together group"), or ``None`` when it models the column itself."""
         spec = self._spec.get(name)
-        if spec is None or spec.is_discrete:
+        if spec is None:
             return None
+        if spec.is_discrete:
+            return "a missing-together group" if name in self.filled else None
         if any(name in (r.low, r.high) for r in self.inequalities):
             return "an inequality"
         if name in self.ranges:
@@ -196,14 +208,14 @@ class LogicTransform:
         return "a missing-together group" if name in self.filled else None
 
     def _refuse_reshaped(self, conditions: dict) -> None:
-        """A numeric column the engine models as a gap, a position or a filled column has no
-        spike of its own to force: conditions on it are refused, not mistranslated."""
+        """A column the engine models as a gap, a position or a filled column has no value of
+        its own to force: conditions on it are refused, not mistranslated."""
         for name in conditions:
             if (reshaped := self.reshaping(name)) is not None:
                 raise InputError(
                     f"cannot condition on column {name!r}: the table's logic keeps it through "
                     f"{reshaped} (model.constraints_), so the model has no value of it to fix; "
-                    "condition on a discrete column instead"
+                    "condition on a column the model keeps as it is instead"
                 )
 
     def _through_determinants(self, record, value, n: int, engine: dict, rng) -> None:
@@ -265,6 +277,18 @@ def _filled(series: pd.Series, rng: np.random.Generator) -> pd.Series:
     values = series.to_numpy(copy=True)
     values[missing] = values[rng.choice(observed, size=len(missing))]
     return pd.Series(values, dtype=series.dtype)
+
+
+def _missing(values, spec) -> np.ndarray:
+    """Where an engine column's decoded values are missing: code -1, NaN, or NA."""
+    if spec.is_discrete:
+        return np.asarray(values) < 0
+    return np.asarray(pd.isna(values), dtype=bool)
+
+
+def _category_codes(engine_spec, spec) -> np.ndarray:
+    """The table's code of each of the engine's categories of a filled discrete column."""
+    return pd.Index(spec.categories, dtype=object).get_indexer(pd.Index(engine_spec.categories, dtype=object))
 
 
 def _with_missing(values, missing: np.ndarray):

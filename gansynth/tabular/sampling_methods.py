@@ -56,10 +56,10 @@ class TabularSampling:
         derived = self._logic_.dependencies.get(column)
         if derived is not None:
             return list(dict.fromkeys(value for _, value, _ in derived.lookup if value is not None)) + missing
-        if spec.is_discrete:
-            return list(spec.categories) + missing
         if self._logic_.reshaping(column) is not None:
             return []
+        if spec.is_discrete:
+            return list(spec.categories) + missing
         return numeric_condition_values(self.transformer_, column)
 
     def sample(self, n, conditions=None, random_state=None, clip=None):
