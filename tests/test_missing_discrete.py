@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gansynth import MissingTogether, RangeByCategory, TabularGAN
 from gansynth.models import load
@@ -135,3 +137,33 @@ def test_save_and_load_keep_the_groups(model, tmp_path):
     loaded = load(path)
     assert loaded.constraints_ == model.constraints_
     pd.testing.assert_frame_equal(loaded.sample(500, random_state=3), model.sample(500, random_state=3))
+
+
+KINDS = {
+    "float": lambda rng, n: pd.Series(rng.normal(size=n)),
+    "int": lambda rng, n: pd.Series(rng.integers(0, 1000, n)).astype("Int64"),
+    "object": lambda rng, n: pd.Series(rng.choice(["u", "v", "w"], n), dtype=object),
+    "category": lambda rng, n: pd.Series(rng.choice(["u", "v"], n)).astype("category"),
+    "boolean": lambda rng, n: pd.Series(rng.random(n) < 0.5, dtype="boolean"),
+}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=2, max_size=4),
+    n=st.integers(40, 90),
+    seed=st.integers(0, 2**16),
+)
+def test_any_kinds_missing_together_are_detected_and_kept(kinds, n, seed):
+    rng = np.random.default_rng(seed)
+    missing = np.zeros(n, bool)
+    missing[rng.permutation(n)[: n // 3]] = True
+    columns = {f"g{i}_{kind}": KINDS[kind](rng, n).mask(missing) for i, kind in enumerate(kinds)}
+    frame = pd.DataFrame({**columns, "noise": rng.normal(size=n)})
+    model = TabularGAN(**dict(TINY, epochs=1), random_state=0).fit(frame)
+    grouped = {name for record in model.constraints_ for name in record.all_columns}
+    assert grouped == set(columns), model.constraints_
+    rows = model.sample(300, random_state=seed)
+    assert list(rows.dtypes) == list(frame.dtypes)
+    absent = rows[list(columns)].isna()
+    assert (absent.all(axis=1) == absent.any(axis=1)).all()
