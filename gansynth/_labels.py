@@ -63,6 +63,17 @@ def check_labels(labels, name: str) -> None:
         )
 
 
+def encode_labels(labels, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An image GAN's classes and the class code of each of ``n`` images; one class ``0`` without labels."""
+    if labels is None:
+        return np.array([0]), np.zeros(n, dtype=np.int64)
+    check_labels(labels, "labels")
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise InputError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
+    return np.unique(labels, return_inverse=True)
+
+
 def check_class_target(y, name: str = "y") -> None:
     """:func:`check_labels`, then refuse a continuous target or a single class."""
     if y is None:

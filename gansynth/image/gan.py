@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from gansynth._initialisation import build_network, empty_network
-from gansynth._labels import check_labels
+from gansynth._labels import check_labels, encode_labels
 from gansynth._random import draw_seed, torch_generator
 from gansynth._torch_utils import adam, resolve_device, torch_threads
 from gansynth.errors import InputError, InputTypeError
@@ -231,7 +231,7 @@ class ImageGAN(BaseEstimator):
             raise InputError(f"need at least 2 images to train, got {len(images)}")
         image_format = ImageFormat.infer(images, self.layout)
         n = images.shape[0]
-        classes, codes = _encode_labels(labels, n)
+        classes, codes = encode_labels(labels, n)
         device = resolve_device(self.device)
         batch_size = min(self.batch_size, n)
         batches_per_epoch = n // batch_size  # drop the ragged last batch: batch norm dislikes tiny ones
@@ -485,17 +485,6 @@ class ImageGAN(BaseEstimator):
         model.generator_.load_state_dict(state, strict=True)
         model.generator_.eval()
         return model
-
-
-def _encode_labels(labels, n):
-    """Classes and the class code of each of ``n`` images; one class ``0`` without labels."""
-    if labels is None:
-        return np.array([0]), np.zeros(n, dtype=np.int64)
-    check_labels(labels, "labels")
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise InputError(f"labels must be 1-d with one entry per image ({n}), got shape {labels.shape}")
-    return np.unique(labels, return_inverse=True)
 
 
 def _loss_history(columns):
