@@ -149,29 +149,51 @@ def markdown(rows, command: str, load, tuned_on=(), study=PENALTY) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks penalty", description=__doc__.splitlines()[0])
+def study_main(
+    argv, study: Study, *, command: str, option: str, parse, values: str, tuned_on: str, out: str
+) -> int:
+    """The command line of a study: ``option`` lists the values of ``study.parameter`` to fit
+    (read by ``parse``), the other options are common to every study."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {command}", description=study.title)
     parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"))
     parser.add_argument("--tables", default="adult,bank_additional")
     parser.add_argument("--epochs", default="", help="per table, e.g. adult=100 (default: TabularGAN's own)")
-    parser.add_argument("--intervals", default="1,2,4")
+    parser.add_argument(f"--{option}", dest="values", default=values)
     parser.add_argument("--seeds", default="0")
-    parser.add_argument("--tuned-on", default="adult", help="tables that chose the default (comma-separated)")
+    parser.add_argument(
+        "--tuned-on", default=tuned_on, help="tables that chose the default (comma-separated)"
+    )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default="benchmarks/results/penalty_interval.md")
+    parser.add_argument("--out", default=out)
     parser.add_argument("--resume", default=None, help="JSON of an earlier run whose rows are reused")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    intervals = [int(k) for k in args.intervals.split(",")]
+    chosen = [parse(v) for v in args.values.split(",")]
     seeds = [int(s) for s in args.seeds.split(",")]
-    command = "python -m benchmarks penalty " + " ".join(argv if argv is not None else sys.argv[1:])
+    line = f"python -m benchmarks {command} " + " ".join(argv if argv is not None else sys.argv[1:])
     done = json.loads(Path(args.resume).read_text())["rows"] if args.resume else []
 
     def measure_table(name, epochs):
-        return measure(name, args.data_dir, epochs, intervals, seeds, args.threads, done)
+        return measure(name, args.data_dir, epochs, chosen, seeds, args.threads, done, study=study)
 
-    measure_tables(args, command, markdown, measure_table)
+    def report(rows, line, load, tuned):
+        return markdown(rows, line, load, tuned, study=study)
+
+    measure_tables(args, line, report, measure_table)
     return 0
+
+
+def main(argv=None) -> int:
+    return study_main(
+        argv,
+        PENALTY,
+        command="penalty",
+        option="intervals",
+        parse=int,
+        values="1,2,4",
+        tuned_on="adult",
+        out="benchmarks/results/penalty_interval.md",
+    )
 
 
 if __name__ == "__main__":

@@ -16,16 +16,7 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
-from pathlib import Path
-
-import torch
-
-from benchmarks.marginal_calibration import measure_tables
-from benchmarks.penalty_interval import Study, markdown, measure
+from benchmarks.penalty_interval import Study, study_main
 from gansynth._torch_utils import native_cpu_bfloat16
 
 PRECISION = Study(
@@ -38,34 +29,17 @@ PRECISION = Study(
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks precision", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--data-dir", default=os.environ.get("GANSYNTH_DATA_DIR", "../shared/datasets"))
-    parser.add_argument("--tables", default="adult,bank_additional")
-    parser.add_argument("--epochs", default="", help="per table, e.g. adult=100 (default: TabularGAN's own)")
-    parser.add_argument("--precisions", default="float32,bfloat16")
-    parser.add_argument("--seeds", default="0")
-    parser.add_argument("--tuned-on", default="", help="tables that chose the default (comma-separated)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default="benchmarks/results/training_precision.md")
-    parser.add_argument("--resume", default=None, help="JSON of an earlier run whose rows are reused")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    precisions = args.precisions.split(",")
-    seeds = [int(s) for s in args.seeds.split(",")]
-    command = "python -m benchmarks precision " + " ".join(argv if argv is not None else sys.argv[1:])
-    done = json.loads(Path(args.resume).read_text())["rows"] if args.resume else []
     print(f"native bfloat16 on this CPU: {native_cpu_bfloat16()}")
-
-    def measure_table(name, epochs):
-        return measure(name, args.data_dir, epochs, precisions, seeds, args.threads, done, study=PRECISION)
-
-    def report(rows, command, load, tuned_on):
-        return markdown(rows, command, load, tuned_on, study=PRECISION)
-
-    measure_tables(args, command, report, measure_table)
-    return 0
+    return study_main(
+        argv,
+        PRECISION,
+        command="precision",
+        option="precisions",
+        parse=str,
+        values="float32,bfloat16",
+        tuned_on="",
+        out="benchmarks/results/training_precision.md",
+    )
 
 
 if __name__ == "__main__":
