@@ -28,8 +28,9 @@ _threads_snapshot = None
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype of a ``training_precision`` on ``device``; None for float32.
 
-    ``"auto"`` is bfloat16 only where the hardware computes it natively: on a CPU without
-    AVX512-BF16 or AMX, bfloat16 matrix products are emulated and slower than float32's.
+    ``"auto"`` is bfloat16 only on a CPU that computes it natively: without AVX512-BF16 or AMX,
+    bfloat16 matrix products are emulated and slower than float32's. On a GPU it is float32,
+    since bfloat16 training was measured on CPU only.
     """
     if precision == "bfloat16":
         return torch.bfloat16

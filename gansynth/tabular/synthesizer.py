@@ -81,13 +81,13 @@ class TabularGAN(TabularSampling, BaseEstimator):
     training_precision : {"auto", "float32", "bfloat16"}, default="float32"
         The precision of the networks' forward passes during training. ``"bfloat16"`` runs
         them under :class:`torch.autocast` (mixed precision: weights, optimiser state, losses and
-        the output activation stay float32); ``"auto"`` chooses it where the device computes
-        bfloat16 natively (a CPU with AVX512-BF16 or AMX) and float32 elsewhere. Sampling is
-        always float32. On a CPU with AVX512-BF16, bfloat16 fits took 0.61x-0.67x the time on
-        Adult, Bank Marketing and Credit, with column shapes, pair trends and detection AUC
-        unchanged, but the ML efficacy ratio fell by 0.026 on average on five tables that played
-        no part (``benchmarks/results/training_precision.md``), so it is an option, not the
-        default.
+        the output activation stay float32); ``"auto"`` chooses it when training on a CPU that
+        computes bfloat16 natively (AVX512-BF16 or AMX) and float32 elsewhere, GPUs included
+        (not measured there). Sampling is always float32. On a CPU with AVX512-BF16, bfloat16
+        fits took 0.61x-0.67x the time on Adult, Bank Marketing and Credit, with column shapes,
+        pair trends and detection AUC unchanged, but the ML efficacy ratio fell by 0.026 on
+        average on five tables that played no part
+        (``benchmarks/results/training_precision.md``), so it is an option, not the default.
     pac : int, default=10
         Rows the critic scores together (PacGAN).
     log_frequency : bool, default=True
