@@ -36,9 +36,13 @@ def column_arrays(frame: pd.DataFrame, specs) -> dict:
     return arrays
 
 
-def is_missing(values: np.ndarray, spec) -> np.ndarray:
-    """Where a :func:`column_arrays` array is missing: code -1, or NaN."""
-    return values < 0 if spec.is_discrete else np.isnan(values)
+def is_missing(values, spec) -> np.ndarray:
+    """Where a column's values are missing: category code -1, or NaN (NA in a nullable array).
+
+    Reads :func:`column_arrays`' arrays and the engine's decoded columns alike."""
+    if spec.is_discrete:
+        return np.asarray(values) < 0
+    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def value_ids(values: np.ndarray, spec) -> tuple[np.ndarray, list]:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from gansynth._columns import numeric_values
 from gansynth.errors import InputError
-from gansynth.tabular.constraint_fit import column_arrays, key_code
+from gansynth.tabular.constraint_fit import column_arrays, is_missing, key_code
 from gansynth.tabular.constraints import FunctionalDependency, Inequality, MissingTogether, RangeByCategory
 
 
@@ -59,6 +59,9 @@ class LogicTransform:
         }
         self._tables = {name: _dependency_table(r, self._spec) for name, r in self.dependencies.items()}
         self._bounds = {name: _range_table(r, self._spec) for name, r in self.ranges.items()}
+        # Per filled discrete column, the table's code of each engine code: found on the first
+        # decode (it needs the engine's specs), not again for every chunk.
+        self._table_codes: dict = {}
 
     @property
     def engine_names(self) -> list:
@@ -125,11 +128,10 @@ class LogicTransform:
                 else codes[0] * len(self._spec[record.determinants[1]].categories) + codes[1]
             )
             raw[name] = self._tables[name][key]
-        engine_spec = {spec.name: spec for spec in engine_specs}
         for group in self.groups:
             if group.when is None:
                 first = self._spec[group.columns[0]]
-                missing = _missing(raw[first.name], first)
+                missing = is_missing(raw[first.name], first)
             else:
                 missing = np.isin(raw[group.when], _codes(group.values, self._spec[group.when]))
             for name in group.columns:
@@ -139,7 +141,7 @@ class LogicTransform:
                     continue
                 codes = raw[name]
                 if name in self.filled:
-                    codes = _category_codes(engine_spec[name], spec)[codes]
+                    codes = self._filled_codes(name, engine_specs)[codes]
                 raw[name] = np.where(missing, -1, codes)
         for name, record in self.ranges.items():
             low, high = self._bounds[name]
@@ -152,6 +154,12 @@ class LogicTransform:
                 raw[name] = _as_float(self._spec[name], raw[name])
             raw[record.low], raw[record.high] = self._above(record, raw, clip)
         return [raw[spec.name] for spec in self.specs]
+
+    def _filled_codes(self, name, engine_specs) -> np.ndarray:
+        if name not in self._table_codes:
+            engine_spec = next(spec for spec in engine_specs if spec.name == name)
+            self._table_codes[name] = _category_codes(engine_spec, self._spec[name])
+        return self._table_codes[name]
 
     def _above(self, record, raw: dict, clip: bool) -> tuple[np.ndarray, np.ndarray]:
         low_spec, high_spec = self._spec[record.low], self._spec[record.high]
@@ -196,11 +204,6 @@ class LogicTransform:
     def reshaping(self, name) -> str | None:
         """What the engine models in place of column ``name`` ("an inequality", "a range by
         category", "a missing-together group"), or ``None`` when it models the column itself."""
-        spec = self._spec.get(name)
-        if spec is None:
-            return None
-        if spec.is_discrete:
-            return "a missing-together group" if name in self.filled else None
         if any(name in (r.low, r.high) for r in self.inequalities):
             return "an inequality"
         if name in self.ranges:
@@ -277,13 +280,6 @@ def _filled(series: pd.Series, rng: np.random.Generator) -> pd.Series:
     values = series.to_numpy(copy=True)
     values[missing] = values[rng.choice(observed, size=len(missing))]
     return pd.Series(values, dtype=series.dtype)
-
-
-def _missing(values, spec) -> np.ndarray:
-    """Where an engine column's decoded values are missing: code -1, NaN, or NA."""
-    if spec.is_discrete:
-        return np.asarray(values) < 0
-    return np.asarray(pd.isna(values), dtype=bool)
 
 
 def _category_codes(engine_spec, spec) -> np.ndarray:
