@@ -113,7 +113,7 @@ def time_gansynth(data: pd.DataFrame, epochs: int, seed: int) -> dict:
     transformer_fit = time.perf_counter() - start
 
     model = TabularGAN(epochs=epochs, batch_size=500, pac=10, n_jobs=-1, verbose=False, random_state=seed)
-    loop = []
+    loop, original_train = [], fitting.train
 
     def timed_train(*args, **kwargs):
         started = time.perf_counter()
@@ -121,7 +121,6 @@ def time_gansynth(data: pd.DataFrame, epochs: int, seed: int) -> dict:
         loop.append(time.perf_counter() - started)
         return history
 
-    original_train = fitting.train
     fitting.train = timed_train
     try:
         start = time.perf_counter()
