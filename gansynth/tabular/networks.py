@@ -87,10 +87,31 @@ class Discriminator(nn.Module):
         """Scores, one per group of ``pac`` rows; training mode needs ``rng`` for dropout."""
         x = x.reshape(-1, self.pac_dim)
         for layer in self.hidden:
-            x = F.leaky_relu(layer(x), 0.2)
+            x = LeakyReLUConstantSlope.apply(layer(x))
             if self.training:
                 x = dropout(x, self.dropout, rng)
         return self.head(x)
+
+
+class LeakyReLUConstantSlope(torch.autograd.Function):
+    """LeakyReLU(0.2) whose backward treats the slope pattern as a constant of the input.
+
+    The values and first derivatives are LeakyReLU's own, computed by the same kernels. The
+    difference is in the gradient penalty's double backward: the derivative of the slope with
+    respect to the input is zero almost everywhere, and autograd's own LeakyReLU would carry
+    that zero back through each layer's forward pass anyway, a weight-sized matrix product per
+    layer that adds exactly nothing. Cutting the path leaves every gradient bit for bit the same.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return F.leaky_relu(x, 0.2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return torch.ops.aten.leaky_relu_backward(grad, x.detach(), 0.2, False)
 
 
 def dropout(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
