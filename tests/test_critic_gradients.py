@@ -58,3 +58,23 @@ def test_the_penalty_has_no_path_back_through_the_interpolated_rows(monkeypatch)
     monkeypatch.undo()
     (through_rows,) = torch.autograd.grad(penalty, seen[0], allow_unused=True)
     assert through_rows is None
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_dropout_keeps_each_entry_with_probability_1_minus_p_and_scales_it(p, seed):
+    x = torch.ones(400, 250)
+    dropped = networks.dropout(x, p, torch.Generator().manual_seed(seed))
+    kept = dropped != 0
+    # 100,000 entries: the kept share's standard error is at most 0.0016
+    assert abs(kept.float().mean().item() - (1 - p)) < 0.008
+    assert torch.allclose(dropped[kept], torch.tensor(1 / (1 - p)))
+
+
+def test_dropout_masks_come_from_the_generator_given():
+    x = torch.ones(50, 256)
+    first = networks.dropout(x, 0.5, torch.Generator().manual_seed(3))
+    assert torch.equal(first, networks.dropout(x, 0.5, torch.Generator().manual_seed(3)))
+    assert not torch.equal(first, networks.dropout(x, 0.5, torch.Generator().manual_seed(4)))
+    with pytest.raises(ValueError, match="torch.Generator"):
+        networks.dropout(x, 0.5, None)

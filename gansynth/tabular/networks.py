@@ -118,7 +118,10 @@ def dropout(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
     """Inverted dropout: zero each entry with probability ``p`` (masks from ``rng``), scale the rest."""
     if rng is None:
         raise ValueError("dropout needs a torch.Generator: training never draws from torch's global one")
-    keep = torch.empty_like(x).bernoulli_(1.0 - p, generator=rng).div_(1.0 - p)
+    # A uniform draw below 1 - p keeps an entry with probability 1 - p; on CPU this is about three
+    # times as fast as bernoulli_ for the critic's shapes.
+    uniform = torch.rand(x.shape, dtype=torch.float32, device=x.device, generator=rng)
+    keep = (uniform < 1.0 - p).to(x.dtype).div_(1.0 - p)
     return x * keep
 
 
