@@ -1,31 +1,56 @@
 """Where a TabularGAN training step's time goes, on Adult: the step with the WGAN-GP penalty on
 every critic update (CTGAN's and TabularGAN's default), with it on every ``--interval``-th
 update (``TabularGAN(penalty_interval=...)``, lazy regularisation), without it (the floor
-that no penalty trick could go below), and the full step with the networks' forward passes in
-bfloat16 (``TabularGAN(training_precision="bfloat16")``).
+that no penalty trick could go below), the full step with the networks' forward passes in
+bfloat16 (``TabularGAN(training_precision="bfloat16")``), and the full step as it was before two
+exact speed-ups: with torch's own LeakyReLU in the critic (whose slope pattern the penalty's
+double backward differentiates, to zero, through every layer) and with dropout masks from
+``bernoulli_``.
 
 Usage::
 
     python -m benchmarks step --data-dir ../shared/datasets --threads 2
 
-All variants run in one process on the same networks; each figure is the best of ``--repeats``
-timings of ``--steps`` consecutive steps (rounded up to a whole number of penalty intervals), the
-variants taking turns. Run it on a quiet machine.
+All variants run in one process on the same networks; each figure is the best and the median of
+``--repeats`` timings of ``--steps`` consecutive steps (rounded up to a whole number of penalty
+intervals), the variants taking turns. Run it on a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import statistics
 import time
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from gansynth import TabularGAN
 from gansynth._torch_utils import adam
+from gansynth.tabular import networks
 from gansynth.tabular.training import GANModules, train_step
+
+
+def _bernoulli_dropout(x, p, rng):
+    """The critic's dropout before commit d29282e: masks from ``bernoulli_``."""
+    return x * torch.empty_like(x).bernoulli_(1.0 - p, generator=rng).div_(1.0 - p)
+
+
+def _before(leaky_relu: bool, bernoulli: bool):
+    """The step's code as it was before the exact speed-ups named, for the variants that ask."""
+    stack = contextlib.ExitStack()
+    if leaky_relu:
+        stack.enter_context(
+            mock.patch.object(networks.LeakyReLUConstantSlope, "apply", lambda x: F.leaky_relu(x, 0.2))
+        )
+    if bernoulli:
+        stack.enter_context(mock.patch.object(networks, "dropout", _bernoulli_dropout))
+    return stack
 
 
 def _ms_per_step(modules, data, sampler, batch_size, steps) -> float:
@@ -67,26 +92,34 @@ def main(argv: list[str] | None = None) -> int:
     interval = args.interval
     steps = -(-args.steps // interval) * interval
     variants = {
-        "full step:": (1, 10.0, None),
-        f"penalty every {interval}th:": (interval, 10.0, None),
-        "without the penalty:": (1, 0.0, None),
-        "bfloat16 forwards:": (1, 10.0, torch.bfloat16),
+        "full step:": (1, 10.0, None, (False, False)),
+        f"penalty every {interval}th:": (interval, 10.0, None, (False, False)),
+        "without the penalty:": (1, 0.0, None, (False, False)),
+        "bfloat16 forwards:": (1, 10.0, torch.bfloat16, (False, False)),
+        "torch's LeakyReLU:": (1, 10.0, None, (True, False)),
+        "bernoulli_ masks:": (1, 10.0, None, (False, True)),
+        "both, as before:": (1, 10.0, None, (True, True)),
     }
-    best = dict.fromkeys(variants, float("inf"))
+    timings = {name: [] for name in variants}
     for _ in range(args.repeats):
-        for name, (penalty_interval, penalty_weight, dtype) in variants.items():
+        for name, (penalty_interval, penalty_weight, dtype, before) in variants.items():
             modules.penalty_interval, modules.penalty_weight = penalty_interval, penalty_weight
             modules.autocast_dtype = dtype
-            best[name] = min(
-                best[name], _ms_per_step(modules, data, model.condition_sampler_, model.batch_size_, steps)
-            )
+            with _before(*before):
+                timings[name].append(
+                    _ms_per_step(modules, data, model.condition_sampler_, model.batch_size_, steps)
+                )
     steps_per_epoch = len(data) // model.batch_size_
     print(
         f"adult: {len(data)} rows, batch {model.batch_size_}, {steps_per_epoch} steps per epoch, "
         f"{args.threads} threads"
     )
-    for name, ms in best.items():
-        print(f"{name:<22}{ms:6.2f} ms  ({ms * steps_per_epoch / 1000:.2f} s per epoch)")
+    full = statistics.median(timings["full step:"])
+    for name, values in timings.items():
+        ms = statistics.median(values)
+        epoch = ms * steps_per_epoch / 1000
+        best = min(values)
+        print(f"{name:<22}{ms:6.2f} ms median, {best:6.2f} best  ({epoch:.2f} s per epoch; {ms / full:.2f}x)")
     return 0
 
 
