@@ -11,9 +11,11 @@ Usage::
 
     python -m benchmarks step --data-dir ../shared/datasets --threads 2
 
-All variants run in one process on the same networks; each figure is the best and the median of
-``--repeats`` timings of ``--steps`` consecutive steps (rounded up to a whole number of penalty
-intervals), the variants taking turns. Run it on a quiet machine.
+All variants run in one process on the same networks, taking turns: each repeat times ``--steps``
+consecutive steps (rounded up to a whole number of penalty intervals) of every variant. Reported:
+the median and the best of each variant's timings, and the median over repeats of its time
+against the full step's in the same repeat, which a machine whose speed moves from second to
+second (a shared one) still measures. Run it on a quiet machine, with many short repeats.
 """
 
 from __future__ import annotations
@@ -114,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
         f"adult: {len(data)} rows, batch {model.batch_size_}, {steps_per_epoch} steps per epoch, "
         f"{args.threads} threads"
     )
-    full = statistics.median(timings["full step:"])
     for name, values in timings.items():
         ms = statistics.median(values)
-        epoch = ms * steps_per_epoch / 1000
-        best = min(values)
-        print(f"{name:<22}{ms:6.2f} ms median, {best:6.2f} best  ({epoch:.2f} s per epoch; {ms / full:.2f}x)")
+        paired = statistics.median(v / full for v, full in zip(values, timings["full step:"]))
+        print(
+            f"{name:<22}{ms:6.2f} ms median, {min(values):6.2f} best  ({ms * steps_per_epoch / 1000:.2f} s "
+            f"per epoch); {paired:.3f}x the full step"
+        )
     return 0
 
 
