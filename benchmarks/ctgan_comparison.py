@@ -199,10 +199,10 @@ def exact_conditions(model: TabularGAN) -> tuple[int, int]:
 
 
 def epoch_summary(rounds: list[dict], single_fit: dict) -> dict:
-    """The epoch times the table reports: medians over the rounds, or the 30-epoch fits without rounds."""
+    """The epoch times the table reports: medians over the rounds, or the long fits' without rounds."""
     if not rounds:
         ratio = single_fit["gansynth"] / single_fit["ctgan"]
-        return {**single_fit, "ratio": ratio, "source": "the fits above"}
+        return {**single_fit, "ratio": ratio, "source": "the long fits"}
     return {
         "gansynth": statistics.median(r["gansynth"] for r in rounds),
         "ctgan": statistics.median(r["ctgan"] for r in rounds),

@@ -1,5 +1,5 @@
-"""The critic's LeakyReLU: the same values and gradients as torch's, and a penalty that no longer
-differentiates through the forward pass's slope pattern."""
+"""The critic's LeakyReLU (the same values and gradients as torch's, and a penalty that no longer
+differentiates through the forward pass's slope pattern) and its dropout masks."""
 
 import pytest
 import torch

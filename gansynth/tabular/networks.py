@@ -119,7 +119,8 @@ def dropout(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
     if rng is None:
         raise ValueError("dropout needs a torch.Generator: training never draws from torch's global one")
     # A uniform draw below 1 - p keeps an entry with probability 1 - p; on CPU this is about three
-    # times as fast as bernoulli_ for the critic's shapes.
+    # times as fast as bernoulli_ for the critic's shapes. The draw is float32 whatever x's dtype,
+    # so that under bfloat16 autocast p is still met to within 2**-24.
     uniform = torch.rand(x.shape, dtype=torch.float32, device=x.device, generator=rng)
     keep = (uniform < 1.0 - p).to(x.dtype).div_(1.0 - p)
     return x * keep
