@@ -34,6 +34,7 @@ class Generator(nn.Module):
 
     def __init__(self, input_dim: int, hidden_dims, output_dim: int):
         super().__init__()
+        self.input_dim = input_dim
         layers, width = [], input_dim
         for hidden in hidden_dims:
             layers.append(Residual(width, hidden))
@@ -41,8 +42,28 @@ class Generator(nn.Module):
         layers.append(nn.Linear(width, output_dim))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.net(x)
+    def forward(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Raw rows for ``noise`` under the conditions ``cond``.
+
+        Parameters
+        ----------
+        noise : torch.Tensor of shape (n, embedding_dim)
+        cond : torch.Tensor
+            Float conditional vectors, of shape (n, condition_dim); or, when each row's condition
+            is one-hot, the long tensor of shape (n,) of its active positions. Every layer reads
+            the condition (the residual blocks pass their input on), and positions turn each
+            layer's product with a matrix that is zero but for one entry per row into a lookup of
+            the weight's condition columns: the same values up to rounding, in less time.
+        """
+        if cond.is_floating_point():
+            return self.net(torch.cat([noise, cond], dim=1))
+        *blocks, head = self.net
+        condition_dim = self.input_dim - noise.shape[1]
+        dense = noise
+        for block in blocks:
+            hidden = block.relu(block.bn(_linear_one_hot(block.fc, dense, cond, condition_dim)))
+            dense = torch.cat([hidden, dense], dim=1)
+        return _linear_one_hot(head, dense, cond, condition_dim)
 
     @torch.no_grad()
     def generate(self, noise: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
@@ -64,6 +85,15 @@ class Generator(nn.Module):
             buffer[:, start - width : start].relu_()
             start -= width
         return head(buffer)
+
+
+def _linear_one_hot(
+    layer: nn.Linear, dense: torch.Tensor, positions: torch.Tensor, width: int
+) -> torch.Tensor:
+    """``layer`` applied to ``[dense, one-hot rows of the given width, active at positions]``."""
+    split = layer.in_features - width
+    product = F.linear(dense, layer.weight[:, :split], layer.bias)
+    return product + F.embedding(positions, layer.weight[:, split:].T).to(product.dtype)
 
 
 class Discriminator(nn.Module):

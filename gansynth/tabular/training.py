@@ -104,12 +104,14 @@ def train_step(
 
     for step in range(modules.discriminator_steps):
         cond, column, category, rows = sampler.sample_train(batch_size, rng)
+        # The generator reads one-hot conditions fastest as their active positions.
+        generator_cond = cond if column is None else sampler.offsets[column] + category
         # Only the last critic step's fake batch is kept with gradients: the generator update
         # reuses it, which saves one generator forward pass per step.
         with torch.set_grad_enabled(step == modules.discriminator_steps - 1):
             noise = torch.randn(noise_shape, device=data.device, generator=rng)
             with precision():
-                raw = generator(torch.cat([noise, cond], dim=1)).float()
+                raw = generator(noise, generator_cond).float()
             fake = activate(raw, rng)
         real_rows = data[rows]
         real_input = torch.cat([real_rows, cond], dim=1)
