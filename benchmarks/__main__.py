@@ -74,6 +74,10 @@ COMMANDS = {
         "benchmarks.step_breakdown",
         "TabularGAN training step on Adult, with and without the gradient penalty",
     ),
+    "step-versions": (
+        "benchmarks.step_versions",
+        "TabularGAN training step on Adult, one checkout against another, in alternating processes",
+    ),
 }
 
 
