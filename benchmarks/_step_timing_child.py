@@ -2,7 +2,8 @@
 
 Run by path with the checkout on ``PYTHONPATH``, so it must work with any version of gansynth
 that has ``gansynth.tabular.training.train_step``: older ones drew from torch's global generator
-and took no ``rng``. Prints one JSON line: the block times (ms per step) and the encoding's widths.
+and took no ``rng``. Prints one JSON line: the block times (ms per step) and the encoding's
+widths. ``python -m benchmarks step`` builds its modules with :func:`training_modules` too.
 """
 
 import inspect
@@ -20,7 +21,8 @@ from gansynth.tabular.training import GANModules, train_step
 STEPS_PER_BLOCK = 8
 
 
-def _step_function(model, data):
+def training_modules(model) -> GANModules:
+    """A fitted TabularGAN's networks with fresh Adam optimisers, in training mode, for timing steps."""
     modules = GANModules(
         model.generator_,
         model.discriminator_,
@@ -31,6 +33,11 @@ def _step_function(model, data):
     )
     model.generator_.train()
     model.discriminator_.train()
+    return modules
+
+
+def _step_function(model, data):
+    modules = training_modules(model)
     # batch_size_ (the batch after rounding to a multiple of pac) is newer than some checkouts.
     sampler, batch_size = model.condition_sampler_, getattr(model, "batch_size_", model.batch_size)
     if "rng" in inspect.signature(train_step).parameters:

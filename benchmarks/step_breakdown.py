@@ -33,10 +33,10 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from benchmarks._step_timing_child import training_modules
 from gansynth import TabularGAN
-from gansynth._torch_utils import adam
 from gansynth.tabular import networks
-from gansynth.tabular.training import GANModules, train_step
+from gansynth.tabular.training import train_step
 
 
 def _bernoulli_dropout(x, p, rng):
@@ -91,16 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     frame = pd.read_csv(path, skipinitialspace=True)
     model = TabularGAN(epochs=1, verbose=False, random_state=0, torch_threads=args.threads).fit(frame)
     data = torch.from_numpy(model.transformer_.transform(frame))
-    modules = GANModules(
-        model.generator_,
-        model.discriminator_,
-        model.activation_,
-        adam(model.generator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
-        adam(model.discriminator_.parameters(), lr=2e-4, betas=(0.5, 0.9), weight_decay=1e-6),
-        model.embedding_dim,
-    )
-    model.generator_.train()
-    model.discriminator_.train()
+    modules = training_modules(model)
     interval = args.interval
     steps = -(-args.steps // interval) * interval
     variants = {
