@@ -182,7 +182,7 @@ def test_the_yeast4_example_prints_the_figures_its_committed_output_holds():
     # Logistic regression on the same rows repeats exactly everywhere. The GAN repeats exactly on
     # one machine only: torch's CPU kernels take different paths on different processors (AVX2 or
     # AVX-512, Intel or AMD), and 500 training steps carry the last-bit differences into the
-    # samples. On an AMD EPYC (AVX-512) the committed 0.320 / 0.763 came out as 0.294 / 0.783.
+    # samples. On an AMD EPYC (AVX-512) an earlier committed 0.320 / 0.763 came out as 0.294 / 0.783.
     assert printed["none"] == recorded["none"] and printed["SMOTE"] == recorded["SMOTE"]
     gaps = [abs(float(a) - float(b)) for a, b in zip(printed["GANOversampler"], recorded["GANOversampler"])]
     assert max(gaps) <= 0.05, (printed, recorded)
