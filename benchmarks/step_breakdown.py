@@ -44,11 +44,15 @@ def _bernoulli_dropout(x, p, rng):
     return x * torch.empty_like(x).bernoulli_(1.0 - p, generator=rng).div_(1.0 - p)
 
 
+# Taken before any patch, so that the dense variant can call the generator's own float path.
+_GENERATOR_FORWARD = networks.Generator.forward
+
+
 def _dense_condition_forward(generator, noise, cond):
     """The generator's training pass before the lookup of positions: a product with one-hot vectors."""
     if not cond.is_floating_point():
         cond = F.one_hot(cond, generator.input_dim - noise.shape[1]).float()
-    return generator.net(torch.cat([noise, cond], dim=1))
+    return _GENERATOR_FORWARD(generator, noise, cond)
 
 
 def _before(leaky_relu: bool, bernoulli: bool, dense_condition: bool = False):
